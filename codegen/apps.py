@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CodegenConfig(AppConfig):
+    name = "codegen"
+    verbose_name = "Code generation"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class QuicktestsConfig(AppConfig):
+    name = "quicktests"
+    verbose_name = "Quick tests"
