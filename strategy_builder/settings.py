@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "strategy_builder",
     "strategies",
     "nodes",
+    "marketdata",
     "quicktests",
     "codegen",
     "sessions_app",

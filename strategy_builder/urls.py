@@ -5,6 +5,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 api_v1 = [
     path("", include("nodes.api.urls")),
     path("", include("strategies.api.urls")),
+    path("", include("marketdata.api.urls")),
+    path("", include("quicktests.api.urls")),
+    path("", include("codegen.api.urls")),
+    path("", include("sessions_app.api.urls")),
 ]
 
 urlpatterns = [
