@@ -1,8 +1,9 @@
 from django.db import models
 
-from strategy_builder.models import BaseModel
+from strategy_builder.models import AliveManager, AllObjectsManager, BaseModel
 
 from .choices import NodeType
+from .querysets import NodeTemplateQuerySet
 
 
 class NodeTemplate(BaseModel):
@@ -25,6 +26,9 @@ class NodeTemplate(BaseModel):
     icon = models.CharField(max_length=100, null=True, blank=True)
     color = models.CharField(max_length=50, null=True, blank=True)
     version = models.CharField(max_length=50, default="1.0.0", db_default="1.0.0")
+
+    objects = AliveManager.from_queryset(NodeTemplateQuerySet)()
+    all_objects = AllObjectsManager.from_queryset(NodeTemplateQuerySet)()
 
     class Meta(BaseModel.Meta):
         db_table = "node_templates"

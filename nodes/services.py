@@ -1,0 +1,325 @@
+"""Writes to node_templates. Every write is validated by the engine's `template_problems` first and either
+saves a well-formed template or raises `ValidationError` keyed by field, saving nothing.
+
+System templates belong to staff: only staff create or change them, only superusers purge them. A custom
+template belongs to the user whose id is in `user_id`; staff may look after it too.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from engine.templates import template_problems, version_key
+
+from .models import NodeTemplate
+
+# The columns a template definition consists of: what the library data, the API and the admin may set.
+DEFINITION_FIELDS = (
+    "name",
+    "display_name",
+    "description",
+    "node_type",
+    "category",
+    "version",
+    "parameter_schema",
+    "default_parameters",
+    "input_ports",
+    "output_ports",
+    "execution_hints",
+    "validation_rules",
+    "icon",
+    "color",
+)
+# Flows refer to a template by name, so renaming one would break every strategy that uses it.
+IMMUTABLE_FIELDS = ("name",)
+SEED_ACTOR = "seed_node_templates"
+
+_VERSION_SUFFIX_RE = re.compile(r"_v\d+_\d+_\d+$")
+
+
+def _actor_name(actor) -> str:
+    return actor.get_username()
+
+
+def _top_level_field(path: str) -> str:
+    """`input_ports[0]` and `default_parameters.period` are problems with `input_ports` and `default_parameters`."""
+    return re.split(r"[.\[]", path, maxsplit=1)[0]
+
+
+def _definition(template: NodeTemplate) -> dict[str, Any]:
+    return {name: getattr(template, name) for name in DEFINITION_FIELDS}
+
+
+def _name_clash_message(template: NodeTemplate) -> str | None:
+    """Why `template.name` cannot be used, or None. Soft-deleted rows count: the unique index covers them."""
+    clash = (
+        NodeTemplate.all_objects.filter(name=template.name, is_system_template=template.is_system_template)
+        .exclude(pk=template.pk)
+        .only("user_id", "is_deleted")
+        .first()
+    )
+    if clash is not None:
+        if template.is_system_template:
+            where = "a system template"
+        elif clash.user_id == template.user_id:
+            where = "another of your custom templates"
+        else:
+            # The unique index spans every user's custom templates; say so without revealing whose it is.
+            return f"name {template.name!r} is already taken by another custom template; choose another name."
+        hint = " (it is deleted: restore it instead)" if clash.is_deleted else ""
+        return f"name {template.name!r} is already used by {where}{hint}."
+    if (
+        not template.is_system_template
+        and NodeTemplate.all_objects.filter(name=template.name, is_system_template=True).exists()
+    ):
+        return f"name {template.name!r} belongs to a system template; choose another name for a custom template."
+    return None
+
+
+def node_template_validate(*, template: NodeTemplate) -> None:
+    """Raise ValidationError keyed by field for everything wrong with `template` as it is in memory."""
+    errors: dict[str, list[str]] = defaultdict(list)
+    for problem in template_problems(_definition(template)):
+        errors[_top_level_field(problem.field or "__all__")].append(problem.message)
+    try:
+        template.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            if name not in errors:
+                errors[name] += [f"{name}: {message}" for message in messages]
+    if "name" not in errors and (clash := _name_clash_message(template)):
+        errors["name"].append(clash)
+    if errors:
+        raise ValidationError(dict(errors))
+
+
+def _save(template: NodeTemplate, **save_kwargs) -> None:
+    """Save, turning a unique-index race lost to a concurrent writer into the same error the check gives."""
+    try:
+        with transaction.atomic():
+            template.save(**save_kwargs)
+    except IntegrityError as exc:
+        message = _name_clash_message(template)
+        if message is None:
+            raise
+        raise ValidationError({"name": [message]}) from exc
+
+
+def _ensure_may_write(actor, template: NodeTemplate) -> None:
+    if template.is_system_template:
+        if not actor.is_staff:
+            raise PermissionDenied("Only staff may change system templates.")
+    elif not (actor.is_staff or template.user_id == str(actor.pk)):
+        raise PermissionDenied("This custom template belongs to another user.")
+
+
+def node_template_create(
+    *,
+    actor,
+    name: str,
+    display_name: str,
+    node_type: str,
+    is_system_template: bool = False,
+    user_id: str | None = None,
+    description: str | None = None,
+    category: str | None = None,
+    version: str = "1.0.0",
+    parameter_schema: dict | None = None,
+    default_parameters: dict | None = None,
+    input_ports: list | None = None,
+    output_ports: list | None = None,
+    execution_hints: dict | None = None,
+    validation_rules: dict | None = None,
+    icon: str | None = None,
+    color: str | None = None,
+) -> NodeTemplate:
+    """Create a template. A custom one belongs to `user_id`, by default the actor; only staff name another owner."""
+    if is_system_template:
+        user_id = None
+    elif user_id is None:
+        user_id = str(actor.pk)
+    elif user_id != str(actor.pk) and not actor.is_staff:
+        raise PermissionDenied("Only staff may create a custom template for another user.")
+    template = NodeTemplate(
+        name=name,
+        display_name=display_name,
+        node_type=node_type,
+        is_system_template=is_system_template,
+        user_id=user_id,
+        description=description,
+        category=category,
+        version=version,
+        parameter_schema={} if parameter_schema is None else parameter_schema,
+        default_parameters={} if default_parameters is None else default_parameters,
+        input_ports=[] if input_ports is None else input_ports,
+        output_ports=[] if output_ports is None else output_ports,
+        execution_hints=execution_hints,
+        validation_rules=validation_rules,
+        icon=icon,
+        color=color,
+        created_by=_actor_name(actor),
+        updated_by=_actor_name(actor),
+    )
+    _ensure_may_write(actor, template)
+    node_template_validate(template=template)
+    _save(template, force_insert=True)
+    return template
+
+
+def node_template_update(*, template: NodeTemplate, actor, data: Mapping[str, Any]) -> NodeTemplate:
+    """Return `template` with its definition changed. Writes nothing (updated_at untouched) when nothing changes."""
+    _ensure_may_write(actor, template)
+    unknown = sorted(set(data) - set(DEFINITION_FIELDS))
+    if unknown:
+        raise ValidationError({name: [f"{name} cannot be changed here."] for name in unknown})
+    changed = [name for name, value in data.items() if getattr(template, name) != value]
+    renamed = [name for name in changed if name in IMMUTABLE_FIELDS]
+    if renamed:
+        raise ValidationError(
+            {
+                name: [f"{name} cannot change once a template exists (flows refer to it); duplicate it instead."]
+                for name in renamed
+            }
+        )
+    if not changed:
+        return template
+    # Work on a copy, so a refused update leaves the caller's instance as it was, like the row.
+    updated = copy.copy(template)
+    for name in changed:
+        setattr(updated, name, data[name])
+    updated.updated_by = _actor_name(actor)
+    node_template_validate(template=updated)
+    _save(updated, update_fields=[*changed, "updated_by"])
+    return updated
+
+
+def node_template_soft_delete(*, template: NodeTemplate, actor) -> NodeTemplate:
+    _ensure_may_write(actor, template)
+    template.soft_delete(by=_actor_name(actor))
+    return template
+
+
+def node_template_restore(*, template: NodeTemplate, actor) -> NodeTemplate:
+    _ensure_may_write(actor, template)
+    if template.is_deleted:
+        template.restore(by=_actor_name(actor))
+    return template
+
+
+def node_template_hard_delete(*, template: NodeTemplate, actor) -> None:
+    """Purge a template for good. System templates are irreplaceable (spec), so only a superuser may."""
+    if template.is_system_template and not actor.is_superuser:
+        raise PermissionDenied("Only a superuser may permanently delete a system template.")
+    _ensure_may_write(actor, template)
+    template.delete()
+
+
+def _next_minor_version(version: str) -> str:
+    major, minor, _patch = version_key(version)
+    return f"{major}.{minor + 1}.0"
+
+
+@transaction.atomic
+def node_template_duplicate_as_new_version(*, template: NodeTemplate, actor) -> NodeTemplate:
+    """Copy `template` as the next free minor version, named `<base name>_v<MAJOR>_<MINOR>_<PATCH>`.
+
+    The copy needs its own name because (name, is_system_template) is unique, and flows refer to templates
+    by name: strategies keep using the original until their author switches them to the copy. The base name
+    drops an earlier version suffix, so copying `sma_v1_1_0` gives `sma_v1_2_0`, not `sma_v1_1_0_v1_2_0`;
+    when that name is taken already the minor version keeps going up until a free one is found.
+    """
+    _ensure_may_write(actor, template)
+    base_name = _VERSION_SUFFIX_RE.sub("", template.name)
+    version = _next_minor_version(template.version)
+    taken = set(
+        NodeTemplate.all_objects.filter(
+            name__startswith=f"{base_name}_v", is_system_template=template.is_system_template
+        ).values_list("name", flat=True)
+    )
+    while f"{base_name}_v{version.replace('.', '_')}" in taken:
+        version = _next_minor_version(version)
+    duplicate = NodeTemplate(**_definition(template))
+    duplicate.name = f"{base_name}_v{version.replace('.', '_')}"
+    duplicate.version = version
+    duplicate.is_system_template = template.is_system_template
+    duplicate.user_id = template.user_id
+    duplicate.created_by = duplicate.updated_by = _actor_name(actor)
+    node_template_validate(template=duplicate)
+    _save(duplicate, force_insert=True)
+    return duplicate
+
+
+@dataclass
+class SeedResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    # Soft-deleted by staff and left so (no --restore-deleted).
+    left_deleted: list[str] = field(default_factory=list)
+    # Same version in the data and the table, different content: a staff edit, or a data change whose
+    # version was not bumped. Left as they are; the data's version must go up for the seed to apply it.
+    differing_same_version: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def node_templates_seed(*, templates: Iterable[Mapping[str, Any]], restore_deleted: bool = False) -> SeedResult:
+    """Load the system library into node_templates; running it again changes nothing.
+
+    A template missing from the table is created. One that exists is updated only when the data carries a
+    newer version (never downgraded). One a staff member soft-deleted stays deleted unless `restore_deleted`.
+    Any invalid template aborts the whole seed, naming the template and the field.
+    """
+    templates = list(templates)
+    existing = {t.name: t for t in NodeTemplate.all_objects.system().filter(name__in=[t["name"] for t in templates])}
+    result = SeedResult()
+    for data in templates:
+        name = data["name"]
+        definition = {key: data[key] for key in DEFINITION_FIELDS if key in data}
+        current = existing.get(name)
+        if current is None:
+            template = NodeTemplate(**definition, is_system_template=True, created_by=SEED_ACTOR, updated_by=SEED_ACTOR)
+            _seed_validate(template)
+            _save(template, force_insert=True)
+            result.created.append(name)
+            continue
+        if current.is_deleted and not restore_deleted:
+            result.left_deleted.append(name)
+            continue
+        data_version = version_key(definition.get("version", "1.0.0"))
+        newer = data_version > version_key(current.version)
+        if not newer and not current.is_deleted:
+            result.unchanged.append(name)
+            if data_version == version_key(current.version) and definition != {
+                key: getattr(current, key) for key in definition
+            }:
+                result.differing_same_version.append(name)
+            continue
+        if newer:
+            for key, value in definition.items():
+                setattr(current, key, value)
+            result.updated.append(name)
+        if current.is_deleted:
+            current.is_deleted, current.deleted_at = False, None
+            result.restored.append(name)
+        current.updated_by = SEED_ACTOR
+        _seed_validate(current)
+        _save(current)
+    return result
+
+
+def _seed_validate(template: NodeTemplate) -> None:
+    try:
+        node_template_validate(template=template)
+    except ValidationError as exc:
+        raise ValidationError(
+            {f"{template.name}.{key}": messages for key, messages in exc.message_dict.items()}
+        ) from exc

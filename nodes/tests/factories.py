@@ -1,0 +1,105 @@
+import factory
+from django.contrib.auth import get_user_model
+
+from nodes.choices import NodeType
+from nodes.models import NodeTemplate
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"trader{n}")
+    password = factory.django.Password("a-long-test-password")
+
+
+class StaffFactory(UserFactory):
+    class Meta:
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    is_staff = True
+
+    @factory.post_generation
+    def node_template_permissions(self, create, extracted, **kwargs):
+        from django.contrib.auth.models import Permission
+
+        if create:
+            self.user_permissions.add(*Permission.objects.filter(content_type__app_label="nodes"))
+
+
+class SuperuserFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"admin{n}")
+    is_staff = True
+    is_superuser = True
+
+
+class NodeTemplateFactory(factory.django.DjangoModelFactory):
+    """A well-formed system indicator: a moving average with a bounded period."""
+
+    class Meta:
+        model = NodeTemplate
+
+    name = factory.Sequence(lambda n: f"test_average_{n}")
+    display_name = factory.Sequence(lambda n: f"Test average {n}")
+    description = "Mean of the last `period` values."
+    node_type = NodeType.INDICATOR
+    category = "TREND"
+    version = "1.0.0"
+    parameter_schema = factory.LazyFunction(
+        lambda: {
+            "type": "object",
+            "properties": {"period": {"type": "integer", "minimum": 1, "maximum": 500}},
+            "required": ["period"],
+            "additionalProperties": False,
+        }
+    )
+    default_parameters = factory.LazyFunction(lambda: {"period": 20})
+    input_ports = factory.LazyFunction(lambda: [{"name": "series", "type": "series", "required": True}])
+    output_ports = factory.LazyFunction(lambda: [{"name": "value", "type": "series"}])
+    execution_hints = factory.LazyFunction(lambda: {"op": "talib", "function": "SMA"})
+    is_system_template = True
+    user_id = None
+    icon = "chart-line"
+    color = "#1f77b4"
+
+
+class CustomNodeTemplateFactory(NodeTemplateFactory):
+    """A user's custom template; pass `owner=<user>`."""
+
+    class Meta:
+        model = NodeTemplate
+        exclude = ("owner",)
+
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"my_average_{n}")
+    is_system_template = False
+    user_id = factory.LazyAttribute(lambda o: str(o.owner.pk))
+
+
+def template_data(**overrides) -> dict:
+    """The definition fields of a well-formed template, as the API and the seed take them."""
+    data = {
+        "name": "fast_average",
+        "display_name": "Fast average",
+        "description": "A short moving average.",
+        "node_type": "INDICATOR",
+        "category": "TREND",
+        "version": "1.0.0",
+        "parameter_schema": {
+            "type": "object",
+            "properties": {"period": {"type": "integer", "minimum": 1, "maximum": 500}},
+            "required": ["period"],
+            "additionalProperties": False,
+        },
+        "default_parameters": {"period": 10},
+        "input_ports": [{"name": "series", "type": "series", "required": True}],
+        "output_ports": [{"name": "value", "type": "series"}],
+        "execution_hints": {"op": "talib", "function": "SMA"},
+        "validation_rules": None,
+        "icon": "chart-line",
+        "color": "#ff7f0e",
+    }
+    data.update(overrides)
+    return data
