@@ -1,0 +1,64 @@
+"""Backtests end to end: signals (or a flow) and bars in, metrics, trades, curves and warnings out."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from engine.bars import Bars
+from engine.config import BacktestConfig, resolve_config
+from engine.metrics import metrics_summary
+from engine.result import DEFAULT_MAX_POINTS, test_result
+from engine.signals import StrategySignals
+from engine.simulate import Simulation, simulate
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """A finished backtest. `metrics` is the `metrics_summary`; `to_dict()` is the `test_result` content
+    (metrics, trades, warnings, equity_curve, drawdown_curve, counts, config), JSON-serialisable."""
+
+    config: BacktestConfig
+    metrics: dict[str, Any]
+    simulation: Simulation
+    details: dict[str, Any]
+
+    @property
+    def trades(self) -> list[dict[str, Any]]:
+        return self.details["trades"]
+
+    @property
+    def equity(self) -> np.ndarray:
+        """Equity at every bar's close (not downsampled)."""
+        return self.simulation.equity
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.details["warnings"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"config": self.config.as_dict(), "metrics": self.metrics, **self.details}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), allow_nan=False)
+
+
+def run_signals(
+    bars: Bars,
+    signals: StrategySignals,
+    config: BacktestConfig | dict[str, Any] | None = None,
+    *,
+    max_points: int = DEFAULT_MAX_POINTS,
+) -> BacktestResult:
+    """Simulate `signals` over `bars` and measure the result. Raises ConfigError for a bad config."""
+    resolved = config if isinstance(config, BacktestConfig) else resolve_config(config)
+    simulation = simulate(bars, signals, resolved)
+    return BacktestResult(
+        config=resolved,
+        metrics=metrics_summary(bars, simulation, risk_free_rate=resolved.risk_free_rate),
+        simulation=simulation,
+        details=test_result(bars, signals, simulation, max_points=max_points),
+    )

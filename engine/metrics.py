@@ -1,0 +1,264 @@
+"""The headline figures of a backtest (`metrics_summary`), defined as backtesting.py 0.6.6 defines them.
+
+Every figure follows `backtesting._stats.compute_stats`, re-implemented with vectorised numpy (no pandas), so a
+user can put our numbers next to backtesting.py's. `BACKTESTING_PY_NAMES` maps each key to backtesting.py's
+label. The output is JSON-safe:
+
+- numbers are plain floats or ints; NaN and infinities (a ratio without a denominator, a statistic of no
+  trades) become None;
+- times are ISO 8601 strings in UTC ("2024-01-02T09:30:00Z");
+- durations are numbers of seconds, in keys ending in `_seconds`. Like backtesting.py, drawdown and trade
+  durations are rounded up to the resolution of the bar interval (whole days for daily bars, whole minutes
+  for minute bars, ...);
+- percentages are in percent (12.5 means 12.5 %), in keys ending in `_pct`. Drawdowns are negative.
+
+Two inputs backtesting.py takes from its Strategy object are parameters here: `first_trading_bar` (the
+bar buy & hold starts from; backtesting.py uses the warm-up of the slowest indicator) and `risk_free_rate`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from engine.bars import Bars
+from engine.simulate import Simulation
+
+NS_PER_SECOND = 1_000_000_000
+NS_PER_DAY = 86_400 * NS_PER_SECOND
+_RESOLUTIONS_NS = (NS_PER_DAY, 3_600 * NS_PER_SECOND, 60 * NS_PER_SECOND, NS_PER_SECOND, 1_000_000, 1_000, 1)
+
+BACKTESTING_PY_NAMES: dict[str, str] = {
+    "start": "Start",
+    "end": "End",
+    "duration_seconds": "Duration",
+    "exposure_time_pct": "Exposure Time [%]",
+    "equity_final": "Equity Final [$]",
+    "equity_peak": "Equity Peak [$]",
+    "commissions": "Commissions [$]",
+    "return_pct": "Return [%]",
+    "buy_and_hold_return_pct": "Buy & Hold Return [%]",
+    "return_ann_pct": "Return (Ann.) [%]",
+    "volatility_ann_pct": "Volatility (Ann.) [%]",
+    "cagr_pct": "CAGR [%]",
+    "sharpe_ratio": "Sharpe Ratio",
+    "sortino_ratio": "Sortino Ratio",
+    "calmar_ratio": "Calmar Ratio",
+    "alpha_pct": "Alpha [%]",
+    "beta": "Beta",
+    "max_drawdown_pct": "Max. Drawdown [%]",
+    "avg_drawdown_pct": "Avg. Drawdown [%]",
+    "max_drawdown_duration_seconds": "Max. Drawdown Duration",
+    "avg_drawdown_duration_seconds": "Avg. Drawdown Duration",
+    "trades": "# Trades",
+    "win_rate_pct": "Win Rate [%]",
+    "best_trade_pct": "Best Trade [%]",
+    "worst_trade_pct": "Worst Trade [%]",
+    "avg_trade_pct": "Avg. Trade [%]",
+    "max_trade_duration_seconds": "Max. Trade Duration",
+    "avg_trade_duration_seconds": "Avg. Trade Duration",
+    "profit_factor": "Profit Factor",
+    "expectancy_pct": "Expectancy [%]",
+    "sqn": "SQN",
+    "kelly_criterion": "Kelly Criterion",
+}
+
+
+def metrics_summary(
+    bars: Bars, simulation: Simulation, *, risk_free_rate: float = 0.0, first_trading_bar: int = 0
+) -> dict[str, Any]:
+    """The headline figures of `simulation` over `bars`, keyed as BACKTESTING_PY_NAMES lists them."""
+    ts = np.asarray(bars.timestamp, dtype=np.int64)
+    close = np.asarray(bars.close, dtype=np.float64)
+    equity = simulation.equity
+    trades = simulation.trades
+    n = len(equity)
+    period = _bar_period_ns(ts)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dd = 1 - equity / np.maximum.accumulate(equity)
+        dd_durations, dd_peaks = _drawdown_durations_and_peaks(dd, ts)
+
+        exposure = np.zeros(n + 1, dtype=np.int64)
+        np.add.at(exposure, trades.entry_bar, 1)
+        np.add.at(exposure, trades.exit_bar + 1, -1)
+        exposure_pct = float(np.count_nonzero(np.cumsum(exposure[:n]) > 0)) / n * 100
+
+        total_return = (equity[-1] - equity[0]) / equity[0] * 100
+        buy_hold = (close[-1] - close[first_trading_bar]) / close[first_trading_bar] * 100
+
+        annual_days, period_returns = _period_returns(ts, equity, period)
+        gmean = _geometric_mean(period_returns)
+        ann_return = (1 + gmean) ** annual_days - 1
+        variance = period_returns.var(ddof=1) if len(period_returns) > 1 else np.nan
+        volatility = np.sqrt((variance + (1 + gmean) ** 2) ** annual_days - (1 + gmean) ** (2 * annual_days)) * 100
+        duration_ns = int(ts[-1] - ts[0])
+        years = (duration_ns // NS_PER_DAY + (duration_ns % NS_PER_DAY) // NS_PER_SECOND / 86_400) / 365.25
+        cagr = ((equity[-1] / equity[0]) ** (1 / years) - 1) * 100 if years else np.nan
+        sharpe = (ann_return * 100 - risk_free_rate * 100) / (volatility or np.nan)
+        downside = np.sqrt(np.mean(np.minimum(period_returns, 0) ** 2)) if len(period_returns) else np.nan
+        sortino = (ann_return - risk_free_rate) / (downside * np.sqrt(annual_days))
+        max_dd = -np.nan_to_num(dd.max())
+        calmar = ann_return / (-max_dd or np.nan)
+        beta = _beta(equity, close)
+        alpha = total_return - risk_free_rate * 100 - beta * (buy_hold - risk_free_rate * 100)
+
+        pnl = trades.pnl
+        returns = trades.return_pct / 100
+        n_trades = len(trades)
+        win_rate = np.mean(pnl > 0) if n_trades else np.nan
+        trade_durations = ts[trades.exit_bar] - ts[trades.entry_bar]
+        mean_win = np.mean(pnl[pnl > 0]) if np.any(pnl > 0) else np.nan
+        mean_loss = np.mean(pnl[pnl < 0]) if np.any(pnl < 0) else np.nan
+        pnl_std = np.std(pnl, ddof=1) if n_trades > 1 else np.nan
+
+        metrics = {
+            "start": iso_utc(ts[0]),
+            "end": iso_utc(ts[-1]),
+            "duration_seconds": duration_ns / NS_PER_SECOND,
+            "exposure_time_pct": exposure_pct,
+            "equity_final": equity[-1],
+            "equity_peak": equity.max(),
+            "commissions": simulation.commissions,
+            "return_pct": total_return,
+            "buy_and_hold_return_pct": buy_hold,
+            "return_ann_pct": ann_return * 100,
+            "volatility_ann_pct": volatility,
+            "cagr_pct": cagr,
+            "sharpe_ratio": sharpe,
+            "sortino_ratio": sortino,
+            "calmar_ratio": calmar,
+            "alpha_pct": alpha,
+            "beta": beta,
+            "max_drawdown_pct": max_dd * 100,
+            "avg_drawdown_pct": -_mean(dd_peaks) * 100,
+            "max_drawdown_duration_seconds": _ceil_seconds(_max(dd_durations), period),
+            "avg_drawdown_duration_seconds": _ceil_seconds(_mean(dd_durations), period),
+            "trades": n_trades,
+            "win_rate_pct": win_rate * 100,
+            "best_trade_pct": _max(returns) * 100,
+            "worst_trade_pct": _min(returns) * 100,
+            "avg_trade_pct": _geometric_mean(returns) * 100,
+            "max_trade_duration_seconds": _ceil_seconds(_max(trade_durations), period),
+            "avg_trade_duration_seconds": _ceil_seconds(_mean(trade_durations), period),
+            "profit_factor": returns[returns > 0].sum() / (abs(returns[returns < 0].sum()) or np.nan),
+            "expectancy_pct": _mean(returns) * 100,
+            "sqn": np.sqrt(n_trades) * _mean(pnl) / (pnl_std or np.nan),
+            "kelly_criterion": win_rate - (1 - win_rate) / (mean_win / -mean_loss),
+        }
+    return {key: json_number(value) for key, value in metrics.items()}
+
+
+def json_number(value: Any) -> Any:
+    """A plain Python number (None for NaN and infinities); anything that is not a number passes through."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
+def iso_utc(timestamp_ns: int | np.integer) -> str:
+    """An int64 nanosecond UTC timestamp as ISO 8601 ("2024-01-02T09:30:00Z"), sub-seconds only when present."""
+    return iso_utc_array(np.asarray([timestamp_ns], dtype=np.int64))[0]
+
+
+def iso_utc_array(timestamps_ns: np.ndarray) -> list[str]:
+    """ISO 8601 UTC strings for int64 nanosecond timestamps, at the coarsest unit that loses nothing."""
+    ts = np.asarray(timestamps_ns, dtype=np.int64)
+    unit = "s"
+    for candidate, step in (("s", NS_PER_SECOND), ("ms", 1_000_000), ("us", 1_000), ("ns", 1)):
+        unit = candidate
+        if not np.any(ts % step):
+            break
+    return np.datetime_as_string(ts.astype("datetime64[ns]"), unit=unit, timezone="UTC").tolist()
+
+
+def _bar_period_ns(ts: np.ndarray) -> float:
+    """The bar interval: the median spacing of the last 100 bars (backtesting.py's `_data_period`)."""
+    if len(ts) < 2:
+        return float("nan")
+    return float(np.median(np.diff(ts[-100:])))
+
+
+def _ceil_seconds(value_ns: float, period_ns: float) -> float:
+    """A duration in seconds, rounded up to the resolution of the bar interval (as backtesting.py rounds it)."""
+    if not math.isfinite(value_ns):
+        return math.nan
+    resolution = next((r for r in _RESOLUTIONS_NS if math.isfinite(period_ns) and period_ns % r == 0), 1)
+    return math.ceil(value_ns / resolution) * resolution / NS_PER_SECOND
+
+
+def _drawdown_durations_and_peaks(dd: np.ndarray, ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each drawdown's duration (ns, from its peak to its recovery or the last bar) and depth.
+
+    backtesting.py's `compute_drawdown_duration_peaks`: a drawdown runs between consecutive bars at the
+    running equity peak (and the last bar) that are more than one bar apart.
+    """
+    n = len(dd)
+    at_peak = np.unique(np.r_[np.flatnonzero(dd == 0), n - 1])
+    start, stop = at_peak[:-1], at_peak[1:]
+    keep = stop > start + 1
+    start, stop = start[keep], stop[keep]
+    if not len(start):
+        return np.empty(0), np.empty(0)
+    bounds = np.column_stack((start + 1, stop + 1)).ravel()
+    # max over dd[start+1 : stop+1] for each drawdown; the slots between drawdowns are discarded
+    peaks = np.maximum.reduceat(np.r_[dd, 0.0], bounds)[::2]
+    return (ts[stop] - ts[start]).astype(np.float64), peaks
+
+
+def _period_returns(ts: np.ndarray, equity: np.ndarray, period_ns: float) -> tuple[int, np.ndarray]:
+    """Annual periods and the returns of the equity's last value in each calendar period.
+
+    backtesting.py resamples the equity by calendar day, unless the bars are weekly, monthly or yearly, and
+    annualises daily returns with 365 days when the bars include weekends (more than 60 % of the 2/7 share a
+    24/7 market has), else with 252.
+    """
+    freq_days = int(period_ns // NS_PER_DAY) if math.isfinite(period_ns) else 0
+    days = ts // NS_PER_DAY
+    if freq_days == 7:
+        annual, key = 52, (days - 4) // 7  # calendar weeks, Monday to Sunday (1970-01-05 was a Monday)
+    elif freq_days == 31:
+        annual, key = 12, ts.astype("datetime64[ns]").astype("datetime64[M]").astype(np.int64)
+    elif freq_days == 365:
+        annual, key = 1, ts.astype("datetime64[ns]").astype("datetime64[Y]").astype(np.int64)
+    else:
+        weekend_share = np.mean((days + 3) % 7 >= 5)  # 1970-01-01 was a Thursday (Monday = 0)
+        annual, key = (365 if weekend_share > 2 / 7 * 0.6 else 252), days
+    last_of_period = np.r_[key[1:] != key[:-1], True]
+    values = equity[last_of_period]
+    returns = values[1:] / values[:-1] - 1
+    return annual, returns[~np.isnan(returns)]
+
+
+def _geometric_mean(returns: np.ndarray) -> float:
+    growth = np.nan_to_num(returns, nan=0.0) + 1
+    if np.any(growth <= 0):
+        return 0.0
+    return float(np.exp(np.log(growth).sum() / (len(growth) or np.nan)) - 1)
+
+
+def _beta(equity: np.ndarray, close: np.ndarray) -> float:
+    if len(equity) < 3:
+        return math.nan
+    equity_log_returns = np.log(equity[1:] / equity[:-1])
+    market_log_returns = np.log(close[1:] / close[:-1])
+    cov = np.cov(equity_log_returns, market_log_returns)
+    return float(cov[0, 1] / cov[1, 1])
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(np.mean(values)) if len(values) else math.nan
+
+
+def _max(values: np.ndarray) -> float:
+    return float(np.max(values)) if len(values) else math.nan
+
+
+def _min(values: np.ndarray) -> float:
+    return float(np.min(values)) if len(values) else math.nan
