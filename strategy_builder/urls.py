@@ -2,7 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from strategy_builder.api.views import ObtainTokenView
+
 api_v1 = [
+    path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
     path("", include("nodes.api.urls")),
     path("", include("strategies.api.urls")),
     path("", include("marketdata.api.urls")),
@@ -19,3 +22,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
 ]
+
+# URLs under /api/ that match no view still answer in the API's error shape.
+handler404 = "strategy_builder.api.exceptions.not_found"
+handler500 = "strategy_builder.api.exceptions.server_error"

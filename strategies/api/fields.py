@@ -1,0 +1,38 @@
+"""Serializer fields for what a strategy (or a draft of one) stores: a logic flow and parameter values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from strategies.validators import logic_flow_problems, parameters_problems
+from strategy_builder.api.serializers import problems_as_detail
+
+
+@extend_schema_field(OpenApiTypes.OBJECT)
+class LogicFlowField(serializers.JSONField):
+    """A logic flow in format v1: {"schema_version": 1, "nodes": [...], "edges": [...]}."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        problems = logic_flow_problems(value)
+        if problems:
+            raise serializers.ValidationError(problems_as_detail(problems))
+        return value
+
+
+@extend_schema_field(
+    {"type": "object", "additionalProperties": {"oneOf": [{"type": "number"}, {"type": "string"}, {"type": "boolean"}]}}
+)
+class ParametersField(serializers.JSONField):
+    """Strategy parameter values by name: numbers, strings or booleans."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        problems = parameters_problems(value)
+        if problems:
+            raise serializers.ValidationError(problems_as_detail(problems))
+        return value
