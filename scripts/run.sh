@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The README's run command (`make run`): set up what is missing, prepare the embedded database and
+# start the web server, a Celery worker and Celery beat together. Embedded defaults: DEBUG on, SQLite
+# under var/, a filesystem Celery broker under var/broker; every one can be overridden from the
+# environment (see README.md).
+set -euo pipefail
+source "$(dirname "$0")/bootstrap.sh"
+
+sb_prepare
+
+export DEBUG=${DEBUG:-1}
+export PORT=${PORT:-8000}
+export PYTHONUNBUFFERED=1
+mkdir -p var/broker/queue var/broker/processed
+
+python manage.py migrate --noinput
+python manage.py bootstrap
+python manage.py collectstatic --noinput -v 0
+
+cat <<MSG
+
+Strategy Builder is starting (stop everything with Ctrl-C):
+  web      http://127.0.0.1:$PORT/
+  admin    http://127.0.0.1:$PORT/admin/
+  API docs http://127.0.0.1:$PORT/api/docs/
+  worker   Celery worker, broker ${CELERY_BROKER_URL:-filesystem:// (var/broker)}
+  beat     Celery beat with django-celery-beat's DatabaseScheduler
+
+MSG
+# honcho runs the Procfile's processes as one group: one stops, all stop.
+exec honcho start --procfile Procfile --port "$PORT" --no-colour
