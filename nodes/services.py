@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from engine.templates import template_problems, version_key
@@ -86,17 +86,21 @@ def _name_clash_message(template: NodeTemplate) -> str | None:
 
 def node_template_validate(*, template: NodeTemplate) -> None:
     """Raise ValidationError keyed by field for everything wrong with `template` as it is in memory."""
-    errors: dict[str, list[str]] = defaultdict(list)
+    errors: dict[str, list[ValidationError]] = defaultdict(list)
     for problem in template_problems(_definition(template)):
-        errors[_top_level_field(problem.field or "__all__")].append(problem.message)
+        errors[_top_level_field(problem.field or NON_FIELD_ERRORS)].append(
+            ValidationError(problem.message, code=problem.code)
+        )
     try:
         template.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        for name, messages in exc.message_dict.items():
+        for name, field_errors in exc.error_dict.items():
             if name not in errors:
-                errors[name] += [f"{name}: {message}" for message in messages]
+                errors[name] += [
+                    ValidationError(f"{name}: {message}", code=e.code) for e in field_errors for message in e
+                ]
     if "name" not in errors and (clash := _name_clash_message(template)):
-        errors["name"].append(clash)
+        errors["name"].append(ValidationError(clash, code="name_taken"))
     if errors:
         raise ValidationError(dict(errors))
 
@@ -110,7 +114,7 @@ def _save(template: NodeTemplate, **save_kwargs) -> None:
         message = _name_clash_message(template)
         if message is None:
             raise
-        raise ValidationError({"name": [message]}) from exc
+        raise ValidationError({"name": [ValidationError(message, code="name_taken")]}) from exc
 
 
 def _ensure_may_write(actor, template: NodeTemplate) -> None:
@@ -179,13 +183,20 @@ def node_template_update(*, template: NodeTemplate, actor, data: Mapping[str, An
     _ensure_may_write(actor, template)
     unknown = sorted(set(data) - set(DEFINITION_FIELDS))
     if unknown:
-        raise ValidationError({name: [f"{name} cannot be changed here."] for name in unknown})
+        raise ValidationError(
+            {name: [ValidationError(f"{name} cannot be changed here.", code="read_only")] for name in unknown}
+        )
     changed = [name for name, value in data.items() if getattr(template, name) != value]
     renamed = [name for name in changed if name in IMMUTABLE_FIELDS]
     if renamed:
         raise ValidationError(
             {
-                name: [f"{name} cannot change once a template exists (flows refer to it); duplicate it instead."]
+                name: [
+                    ValidationError(
+                        f"{name} cannot change once a template exists (flows refer to it); duplicate it instead.",
+                        code="immutable",
+                    )
+                ]
                 for name in renamed
             }
         )

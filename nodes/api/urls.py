@@ -1,1 +1,8 @@
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from .views import NodeTemplateViewSet
+
+router = SimpleRouter()
+router.register("node-templates", NodeTemplateViewSet, basename="node-template")
+
+urlpatterns = router.urls
