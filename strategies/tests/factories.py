@@ -1,3 +1,5 @@
+import itertools
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -21,7 +23,7 @@ def _flow(nodes: int = 2) -> dict:
         "nodes": [{"id": node_id, "template": "sma", "params": {"period": 10}} for node_id in ids],
         "edges": [
             {"source": a, "source_port": "out", "target": b, "target_port": "series"}
-            for a, b in zip(ids, ids[1:], strict=False)
+            for a, b in itertools.pairwise(ids)
         ],
     }
 

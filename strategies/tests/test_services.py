@@ -11,7 +11,10 @@ pytestmark = pytest.mark.django_db
 
 FLOW = {
     "schema_version": 1,
-    "nodes": [{"id": "close", "template": "price_close"}, {"id": "fast", "template": "sma", "params": {"period": {"$param": "fast"}}}],
+    "nodes": [
+        {"id": "close", "template": "price_close"},
+        {"id": "fast", "template": "sma", "params": {"period": {"$param": "fast"}}},
+    ],
     "edges": [{"source": "close", "source_port": "close", "target": "fast", "target_port": "series"}],
 }
 
@@ -35,7 +38,12 @@ def test_template_create_refuses_a_malformed_flow_naming_each_problem_by_path(us
         services.strategy_template_create(user=user, name="Broken", logic_flow=flow, parameters={"1x": 2})
 
     errors = caught.value.message_dict
-    assert set(errors) == {"logic_flow.nodes[1].template", "logic_flow.nodes[1].id", "logic_flow.edges", "parameters.1x"}
+    assert set(errors) == {
+        "logic_flow.nodes[1].template",
+        "logic_flow.nodes[1].id",
+        "logic_flow.edges",
+        "parameters.1x",
+    }
     assert "used twice" in errors["logic_flow.nodes[1].id"][0]
     assert not StrategyTemplate.all_objects.exists()
 

@@ -70,12 +70,30 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
         return Response(_server_error_body(), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
     headers = {}
+    if isinstance(api_exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        _challenge(api_exc, context.get("request"))
     if getattr(api_exc, "auth_header", None):
         headers["WWW-Authenticate"] = api_exc.auth_header
     if getattr(api_exc, "wait", None):
         headers["Retry-After"] = str(math.ceil(api_exc.wait))
     set_rollback()
     return Response(error_body(api_exc), status=api_exc.status_code, headers=headers)
+
+
+def _challenge(exc: exceptions.APIException, request: Any) -> None:
+    """Answer 401 with a challenge whenever any configured scheme can give one.
+
+    REST framework asks only the first authentication class (session, which has no challenge) and so
+    answers 403; a client without credentials should be told 401 and how to authenticate (a token).
+    """
+    if getattr(exc, "auth_header", None):
+        return
+    for authenticator in getattr(request, "authenticators", None) or ():
+        header = authenticator.authenticate_header(request)
+        if header:
+            exc.auth_header = header
+            exc.status_code = status.HTTP_401_UNAUTHORIZED
+            return
 
 
 def error_body(exc: exceptions.APIException) -> dict[str, Any]:
