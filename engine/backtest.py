@@ -62,3 +62,30 @@ def run_signals(
         simulation=simulation,
         details=test_result(bars, signals, simulation, max_points=max_points),
     )
+
+
+def run_backtest(
+    flow: dict[str, Any],
+    bars: Bars,
+    *,
+    config: BacktestConfig | dict[str, Any] | None = None,
+    parameters: dict[str, Any] | None = None,
+    catalogue: Any = None,
+    max_points: int = DEFAULT_MAX_POINTS,
+) -> BacktestResult:
+    """Compile `flow` (with its strategy `parameters`), evaluate it over `bars` and backtest its signals.
+
+    `catalogue` is the node catalogue the flow's templates come from (the system catalogue by default).
+    Raises ConfigError for a bad config (before any evaluation), FlowError for a bad flow.
+    """
+    from engine.evaluate import evaluate  # imported on use: the flow machinery loads TA-Lib
+    from engine.flow import compile_flow
+
+    resolved = config if isinstance(config, BacktestConfig) else resolve_config(config)
+    if catalogue is None:
+        from engine.catalogue import system_catalogue
+
+        catalogue = system_catalogue()
+    plan = compile_flow(flow, catalogue, parameters)
+    evaluation = evaluate(plan, bars)
+    return run_signals(bars, evaluation.signals, resolved, max_points=max_points)
