@@ -183,6 +183,17 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # --- Product settings ---------------------------------------------------------------------------
 SESSION_IDLE_EXPIRY = timedelta(minutes=env.int("SESSION_IDLE_EXPIRY_MINUTES", default=60 * 24))
 
+# --- Quick tests (issue 4) -------------------------------------------------------------------------
+# A quick test is stopped (FAILED, "took too long") at the soft limit and its worker process killed at the
+# hard one; a test still RUNNING this long after it started lost its worker, and the beat job fails it.
+QUICKTEST_SOFT_TIME_LIMIT = env.int("QUICKTEST_SOFT_TIME_LIMIT", default=60)
+QUICKTEST_TIME_LIMIT = env.int("QUICKTEST_TIME_LIMIT", default=90)
+QUICKTEST_STUCK_AFTER = timedelta(
+    seconds=env.int("QUICKTEST_STUCK_AFTER_SECONDS", default=QUICKTEST_TIME_LIMIT + 60)
+)
+# Points kept of the equity and drawdown curves stored with each result (the spec budgets ~50 KB a row).
+QUICKTEST_CURVE_POINTS = env.int("QUICKTEST_CURVE_POINTS", default=500)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
