@@ -1,0 +1,112 @@
+"""Evaluating a compiled flow over bars: every node's values and the strategy's signals, vectorised.
+
+Each step computes whole arrays at once (TA-Lib for indicators). Values are causal: a node's value at bar i
+depends on bars 0..i only, so evaluating the first k bars gives the same first k values as evaluating all.
+A number output stays a scalar (a 0-d array) and is broadcast where a series or bool input reads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .bars import Bars
+from .errors import FlowError, Problem
+from .flow import PASSTHROUGH_OP, Plan, Step
+from .ops import OPERATIONS, PASSTHROUGH, SIGNAL_KINDS, Call, Operation
+from .signals import StrategySignals
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """`signals` for the simulator; `values[node_id][port]` for every node with outputs (inner nodes of a
+    composite are "<composite id>/<inner id>"), float64 series, bool conditions, 0-d arrays for numbers."""
+
+    signals: StrategySignals
+    values: dict[str, dict[str, np.ndarray]]
+
+
+def evaluate(plan: Plan, bars: Bars) -> Evaluation:
+    """Compute every step of `plan` over `bars`. Raises FlowError naming the node if TA-Lib rejects a call."""
+    n = len(bars)
+    values: dict[str, dict[str, np.ndarray]] = {}
+    signals = {kind: np.zeros(n, dtype=bool) for kind in SIGNAL_KINDS}
+    signal_nodes: dict[str, list[str]] = {kind: [] for kind in SIGNAL_KINDS}
+    warnings: list[str] = []
+
+    for step in plan.steps:
+        operation = PASSTHROUGH if step.op == PASSTHROUGH_OP else OPERATIONS[step.op]
+        inputs = {port: _read(values, step, port, n) for port in step.inputs}
+        warning = _warm_up_warning(operation, step, inputs, n)
+        if warning:
+            warnings.append(warning)
+        if step.op == "signal":
+            kind = step.hints["signal"]
+            signals[kind] |= inputs["when"]
+            signal_nodes[kind].append(step.node_id)
+            continue
+        try:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                values[step.node_id] = operation.compute(Call(step.hints, step.params, inputs, bars))
+        except Exception as exc:  # TA-Lib reports bad parameter combinations as plain Exceptions
+            name = operation.describe(step.hints, step.params)
+            raise FlowError(
+                Problem(
+                    "evaluation_failed",
+                    f"Node {step.node_id}: {name} could not be computed: {exc}",
+                    node_id=step.node_id,
+                )
+            ) from exc
+
+    for kind in SIGNAL_KINDS:
+        if signal_nodes[kind] and not signals[kind].any():
+            nodes = ", ".join(signal_nodes[kind])
+            warnings.append(f"{kind} signal never fires on these {n} bars (node {nodes}).")
+    return Evaluation(
+        signals=StrategySignals(
+            entry_long=signals["entry_long"],
+            exit_long=signals["exit_long"],
+            entry_short=signals["entry_short"],
+            exit_short=signals["exit_short"],
+            stop_loss=plan.risk.get("stop_loss"),
+            take_profit=plan.risk.get("take_profit"),
+            trailing_stop=plan.risk.get("trailing_stop"),
+            position_size=plan.risk.get("position_size"),
+            warnings=list(dict.fromkeys(warnings)),
+        ),
+        values=values,
+    )
+
+
+def _read(values: dict[str, dict[str, np.ndarray]], step: Step, port: str, n: int) -> np.ndarray | None:
+    source = step.inputs[port]
+    if source is None:
+        return None
+    value = values[source.node][source.port]
+    if value.ndim == 0 and step.input_types[port] != "number":
+        return np.full(n, value, dtype=bool if step.input_types[port] == "bool" else np.float64)
+    return value
+
+
+def _first_value(series: np.ndarray) -> int | None:
+    """Index of the first bar with a value (None when there is none)."""
+    if series.dtype == bool or series.ndim == 0:
+        return 0
+    present = ~np.isnan(series)
+    return int(present.argmax()) if present.any() else None
+
+
+def _warm_up_warning(operation: Operation, step: Step, inputs: dict[str, np.ndarray | None], n: int) -> str | None:
+    """A warning when the bars end before the node's first value (e.g. an SMA(200) on 150 bars)."""
+    lookback = operation.lookback(step.hints, step.params)
+    if lookback <= 0:
+        return None
+    starts = [_first_value(x) for x in inputs.values() if x is not None]
+    if any(start is None for start in starts):
+        return None  # an input has no value at all: the warning belongs to the node feeding it
+    needed = max(starts, default=0) + lookback + 1
+    if needed <= n:
+        return None
+    name = operation.describe(step.hints, step.params)
+    return f"Not enough bars for {name} (node {step.node_id}): {n} bars, {needed} needed for the first value."
