@@ -2,9 +2,10 @@ from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from strategy_builder.models import BaseModel
+from strategy_builder.models import AliveManager, AllObjectsManager, BaseModel
 
 from .choices import SessionType
+from .querysets import BuilderSessionQuerySet
 
 
 class BuilderSession(BaseModel):
@@ -31,6 +32,9 @@ class BuilderSession(BaseModel):
     expires_at = models.DateTimeField(null=True, blank=True)
     collaborator_ids = models.JSONField(null=True, blank=True)
     lock_info = models.JSONField(null=True, blank=True)
+
+    objects = AliveManager.from_queryset(BuilderSessionQuerySet)()
+    all_objects = AllObjectsManager.from_queryset(BuilderSessionQuerySet)()
 
     class Meta(BaseModel.Meta):
         db_table = "builder_sessions"

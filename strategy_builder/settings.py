@@ -183,6 +183,25 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # --- Product settings ---------------------------------------------------------------------------
 SESSION_IDLE_EXPIRY = timedelta(minutes=env.int("SESSION_IDLE_EXPIRY_MINUTES", default=60 * 24))
 
+# --- Builder sessions and retention (issue 6) ----------------------------------------------------
+# A session's edit lock lasts this long unless its holder renews it.
+SESSION_LOCK_TTL = timedelta(seconds=env.int("SESSION_LOCK_TTL_SECONDS", default=5 * 60))
+# Drafts may be unfinished, but not unbounded: bytes of JSON (flow + parameters + UI metadata), and nodes.
+SESSION_DRAFT_MAX_BYTES = env.int("SESSION_DRAFT_MAX_BYTES", default=1_000_000)
+SESSION_DRAFT_MAX_NODES = env.int("SESSION_DRAFT_MAX_NODES", default=500)
+# The spec's Data Retention Policies. Hard deletes happen only in the retention jobs.
+SESSION_PURGE_AFTER = timedelta(days=env.int("SESSION_PURGE_AFTER_DAYS", default=30))
+CODEGEN_FAILED_RETENTION = timedelta(days=env.int("CODEGEN_FAILED_RETENTION_DAYS", default=90))
+QUICKTEST_ARCHIVE_AFTER = timedelta(days=env.int("QUICKTEST_ARCHIVE_AFTER_DAYS", default=90))
+QUICKTEST_DELETE_AFTER = timedelta(days=env.int("QUICKTEST_DELETE_AFTER_DAYS", default=365))
+# Each retention statement touches at most RETENTION_BATCH_SIZE rows; one run does at most
+# RETENTION_MAX_BATCHES batches and the next run carries on, so no job holds locks or runs for long.
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
+RETENTION_MAX_BATCHES = env.int("RETENTION_MAX_BATCHES", default=200)
+# Where archived quick-test results go in default_storage (gzip JSON, one file per test).
+QUICKTEST_ARCHIVE_PREFIX = env.str("QUICKTEST_ARCHIVE_PREFIX", default="archive/quick_tests")
+# --- end of builder sessions and retention --------------------------------------------------------
+
 # --- Quick tests (issue 4) -------------------------------------------------------------------------
 # A quick test is stopped (FAILED, "took too long") at the soft limit and its worker process killed at the
 # hard one; a test still RUNNING this long after it started lost its worker, and the beat job fails it.
