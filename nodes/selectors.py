@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.shortcuts import get_object_or_404
+
+from engine.catalogue import Catalogue, system_catalogue
 
 from .models import NodeTemplate
 from .querysets import NodeTemplateQuerySet
+
+# The columns a template definition consists of: what the library data, the API and the admin may set.
+DEFINITION_FIELDS = (
+    "name",
+    "display_name",
+    "description",
+    "node_type",
+    "category",
+    "version",
+    "parameter_schema",
+    "default_parameters",
+    "input_ports",
+    "output_ports",
+    "execution_hints",
+    "validation_rules",
+    "icon",
+    "color",
+)
 
 
 def node_template_list(user) -> NodeTemplateQuerySet:
@@ -16,3 +38,22 @@ def node_template_list(user) -> NodeTemplateQuerySet:
 def node_template_get(user, template_id: str) -> NodeTemplate:
     """One template `user` may read; 404 for a deleted one or another user's custom template."""
     return get_object_or_404(node_template_list(user), pk=template_id)
+
+
+def node_template_as_engine_dict(template: NodeTemplate) -> dict[str, Any]:
+    """A row as the engine's catalogue takes it: the definition plus id, owner and deletion flags."""
+    return {
+        **{name: getattr(template, name) for name in DEFINITION_FIELDS},
+        "id": template.pk,
+        "is_system_template": template.is_system_template,
+        "is_deleted": template.is_deleted,
+        "user_id": template.user_id,
+    }
+
+
+def node_catalogue_for_user(user) -> Catalogue:
+    """The engine catalogue a flow of `user`'s is checked and run against: the system library plus the
+    user's custom templates, soft-deleted ones included (flagged), so a flow using one is told it was deleted
+    rather than that it does not exist."""
+    custom = NodeTemplate.all_objects.for_user(user).custom()
+    return system_catalogue().with_templates(node_template_as_engine_dict(t) for t in custom)

@@ -17,27 +17,13 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
+from engine.catalogue import system_catalogue
+from engine.errors import Problem
 from engine.templates import template_problems, version_key
 
 from .models import NodeTemplate
+from .selectors import DEFINITION_FIELDS, node_template_as_engine_dict
 
-# The columns a template definition consists of: what the library data, the API and the admin may set.
-DEFINITION_FIELDS = (
-    "name",
-    "display_name",
-    "description",
-    "node_type",
-    "category",
-    "version",
-    "parameter_schema",
-    "default_parameters",
-    "input_ports",
-    "output_ports",
-    "execution_hints",
-    "validation_rules",
-    "icon",
-    "color",
-)
 # Flows refer to a template by name, so renaming one would break every strategy that uses it.
 IMMUTABLE_FIELDS = ("name",)
 SEED_ACTOR = "seed_node_templates"
@@ -47,15 +33,6 @@ _VERSION_SUFFIX_RE = re.compile(r"_v\d+_\d+_\d+$")
 
 def _actor_name(actor) -> str:
     return actor.get_username()
-
-
-def _top_level_field(path: str) -> str:
-    """`input_ports[0]` and `default_parameters.period` are problems with `input_ports` and `default_parameters`."""
-    return re.split(r"[.\[]", path, maxsplit=1)[0]
-
-
-def _definition(template: NodeTemplate) -> dict[str, Any]:
-    return {name: getattr(template, name) for name in DEFINITION_FIELDS}
 
 
 def _name_clash_message(template: NodeTemplate) -> str | None:
@@ -76,31 +53,54 @@ def _name_clash_message(template: NodeTemplate) -> str | None:
             return f"name {template.name!r} is already taken by another custom template; choose another name."
         hint = " (it is deleted: restore it instead)" if clash.is_deleted else ""
         return f"name {template.name!r} is already used by {where}{hint}."
-    if (
-        not template.is_system_template
-        and NodeTemplate.all_objects.filter(name=template.name, is_system_template=True).exists()
+    # A flow names its templates, so a custom one must not shadow a system one (seeded or still only in the library).
+    if not template.is_system_template and (
+        template.name in system_catalogue()
+        or NodeTemplate.all_objects.filter(name=template.name, is_system_template=True).exists()
     ):
         return f"name {template.name!r} belongs to a system template; choose another name for a custom template."
     return None
 
 
+def _custom_template_problems(template: NodeTemplate) -> list[Problem]:
+    """What stops the engine using a custom template: not a preset or composite, an unknown or deleted base,
+    parameters its base does not have, a fragment that does not validate ... (see engine.catalogue)."""
+    siblings = NodeTemplate.all_objects.custom().filter(user_id=template.user_id).exclude(pk=template.pk)
+    catalogue = system_catalogue().with_templates(
+        [*(node_template_as_engine_dict(t) for t in siblings), node_template_as_engine_dict(template)]
+    )
+    spec = catalogue.get(template.name, template.version)
+    if spec is None or spec.is_system:
+        return next((problems for rejected, problems in catalogue.rejected if rejected["id"] == template.pk), [])
+    return catalogue.problems(spec)
+
+
+def _field_error(problem: Problem, *, default_field: str) -> tuple[str, ValidationError]:
+    """The top-level field a problem is about, and its error, whose message names the field."""
+    path = problem.field or default_field
+    field_name = re.split(r"[.\[]", path, maxsplit=1)[0]
+    message = problem.message if problem.message.startswith(field_name) else f"{path}: {problem.message}"
+    return field_name, ValidationError(message, code=problem.code)
+
+
 def node_template_validate(*, template: NodeTemplate) -> None:
     """Raise ValidationError keyed by field for everything wrong with `template` as it is in memory."""
     errors: dict[str, list[ValidationError]] = defaultdict(list)
-    for problem in template_problems(_definition(template)):
-        errors[_top_level_field(problem.field or NON_FIELD_ERRORS)].append(
-            ValidationError(problem.message, code=problem.code)
-        )
+    for problem in template_problems(node_template_as_engine_dict(template)):
+        name, error = _field_error(problem, default_field=NON_FIELD_ERRORS)
+        errors[name].append(error)
     try:
         template.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         for name, field_errors in exc.error_dict.items():
             if name not in errors:
-                errors[name] += [
-                    ValidationError(f"{name}: {message}", code=e.code) for e in field_errors for message in e
-                ]
+                errors[name] += [ValidationError(f"{name}: {m}", code=e.code) for e in field_errors for m in e]
     if "name" not in errors and (clash := _name_clash_message(template)):
         errors["name"].append(ValidationError(clash, code="name_taken"))
+    if not errors and not template.is_system_template:
+        for problem in _custom_template_problems(template):
+            name, error = _field_error(problem, default_field="execution_hints")
+            errors[name].append(error)
     if errors:
         raise ValidationError(dict(errors))
 
@@ -257,7 +257,7 @@ def node_template_duplicate_as_new_version(*, template: NodeTemplate, actor) -> 
     )
     while f"{base_name}_v{version.replace('.', '_')}" in taken:
         version = _next_minor_version(version)
-    duplicate = NodeTemplate(**_definition(template))
+    duplicate = NodeTemplate(**{name: getattr(template, name) for name in DEFINITION_FIELDS})
     duplicate.name = f"{base_name}_v{version.replace('.', '_')}"
     duplicate.version = version
     duplicate.is_system_template = template.is_system_template

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from engine.templates import COMPATIBLE_PORTS, PORT_TYPES
 from nodes.choices import NodeType
 from nodes.models import NodeTemplate
-from nodes.services import DEFINITION_FIELDS
+from nodes.selectors import DEFINITION_FIELDS
 from strategy_builder.api.serializers import StrictInputMixin
 
 

@@ -77,7 +77,7 @@ def test_a_user_creates_a_custom_template_owned_by_them():
     assert body["user_id"] == str(user.pk)
     stored = NodeTemplate.objects.get(pk=body["id"])
     assert stored.created_by == user.username
-    assert stored.default_parameters == {"period": 10}
+    assert stored.default_parameters == {"timeperiod": 10}
 
 
 def test_a_user_cannot_create_a_system_template():
@@ -95,9 +95,9 @@ def test_staff_create_change_and_delete_system_templates():
     assert created.json()["user_id"] is None
     url = f"{LIST}{created.json()['id']}/"
 
-    changed = client.patch(url, {"default_parameters": {"period": 30}})
+    changed = client.patch(url, {"default_parameters": {"timeperiod": 30}})
     assert changed.status_code == 200, changed.json()
-    assert changed.json()["default_parameters"] == {"period": 30}
+    assert changed.json()["default_parameters"] == {"timeperiod": 30}
 
     assert client.delete(url).status_code == 204
     assert NodeTemplate.all_objects.get(pk=created.json()["id"]).is_deleted
@@ -155,7 +155,7 @@ def test_ownership_cannot_be_changed_through_an_update():
         ({"node_type": "WIDGET"}, "node_type"),
         ({"name": "Not Snake"}, "name"),
         ({"parameter_schema": {"type": "object", "properties": {"p": {"type": 5}}}}, "parameter_schema"),
-        ({"default_parameters": {"period": 0}}, "default_parameters"),
+        ({"default_parameters": {"timeperiod": 0}}, "default_parameters"),
         ({"input_ports": [{"name": "in", "type": "matrix"}]}, "input_ports"),
         ({"output_ports": "value"}, "output_ports"),
         ({"version": "2"}, "version"),
@@ -249,8 +249,8 @@ def test_catalogue_groups_every_usable_template_by_node_type_with_what_the_edito
     sma = next(t for t in groups["INDICATOR"]["templates"] if t["name"] == "sma")
     assert sma["input_ports"] == [{"name": "series", "type": "series", "required": True}]
     assert sma["output_ports"] == [{"name": "value", "type": "series"}]
-    assert sma["default_parameters"] == {"period": 20}
-    assert sma["parameter_schema"]["properties"]["period"]["minimum"] == 1
+    assert sma["default_parameters"] == {"timeperiod": 20}
+    assert sma["parameter_schema"]["properties"]["timeperiod"]["minimum"] == 1
     assert (sma["icon"], sma["color"], sma["version"]) == ("chart-line", "#1f77b4", "1.0.0")
     assert {(pair["source"], pair["target"]) for pair in body["compatible_ports"]} == COMPATIBLE_PORTS
     assert set(body["port_types"]) == {"series", "bool", "number"}

@@ -55,13 +55,13 @@ def test_staff_create_a_system_template_without_an_owner():
         ({"node_type": "WIDGET"}, "node_type", "node_type"),
         ({"version": "1.0"}, "version", "MAJOR.MINOR.PATCH"),
         (
-            {"parameter_schema": {"type": "object", "properties": {"period": {"type": "integr"}}}},
+            {"parameter_schema": {"type": "object", "properties": {"timeperiod": {"type": "integr"}}}},
             "parameter_schema",
             "",
         ),
         ({"parameter_schema": {"type": "array"}}, "parameter_schema", '"type": "object"'),
-        ({"default_parameters": {"period": 0}}, "default_parameters", "default_parameters.period"),
-        ({"default_parameters": {"period": 10, "extra": 1}}, "default_parameters", "extra"),
+        ({"default_parameters": {"timeperiod": 0}}, "default_parameters", "default_parameters.timeperiod"),
+        ({"default_parameters": {"timeperiod": 10, "extra": 1}}, "default_parameters", "extra"),
         ({"input_ports": [{"name": "series", "type": "float"}]}, "input_ports", "input_ports[0].type"),
         ({"output_ports": [{"name": "v"}, {"name": "v", "type": "series"}]}, "output_ports", "used twice"),
         ({"output_ports": {"name": "v"}}, "output_ports", "list of ports"),
@@ -131,14 +131,73 @@ def test_a_custom_template_may_not_take_a_system_templates_name():
     assert "belongs to a system template" in caught.value.message_dict["name"][0]
 
 
+def test_a_custom_template_may_not_take_a_name_from_the_library_even_before_seeding():
+    with pytest.raises(ValidationError) as caught:
+        node_template_create(actor=UserFactory(), **template_data(name="rsi"))
+
+    assert "belongs to a system template" in caught.value.message_dict["name"][0]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "words"),
+    [
+        ({"execution_hints": {"op": "talib", "function": "SMA"}}, "execution_hints", "presets"),
+        ({"execution_hints": {"op": "preset", "base": "no_such_node"}}, "execution_hints", "unknown template"),
+        (
+            {"execution_hints": {"op": "preset", "base": "sma", "fixed_params": {"fastperiod": 3}}},
+            "execution_hints",
+            "'fastperiod' is not a parameter of 'sma'",
+        ),
+        (
+            {
+                "parameter_schema": {"type": "object", "properties": {"period": {"type": "integer"}}},
+                "default_parameters": {},
+            },
+            "parameter_schema",
+            "'period' is not a parameter of 'sma'",
+        ),
+        ({"output_ports": [{"name": "other", "type": "bool"}]}, "output_ports", "output ports must be those of 'sma'"),
+    ],
+)
+def test_a_custom_template_the_engine_could_not_use_is_refused_naming_the_field(overrides, field, words):
+    with pytest.raises(ValidationError) as caught:
+        node_template_create(actor=UserFactory(), **template_data(**overrides))
+
+    assert field in caught.value.message_dict
+    assert words in " ".join(caught.value.message_dict[field])
+    assert not NodeTemplate.all_objects.exists()
+
+
+def test_a_preset_may_build_on_another_of_the_users_presets():
+    user = UserFactory()
+    CustomNodeTemplateFactory(owner=user, name="my_base")
+
+    template = node_template_create(
+        actor=user, **template_data(name="my_derived", execution_hints={"op": "preset", "base": "my_base"})
+    )
+
+    assert template.pk
+
+
+def test_a_preset_may_not_build_on_another_users_template():
+    CustomNodeTemplateFactory(name="their_base")
+
+    with pytest.raises(ValidationError) as caught:
+        node_template_create(
+            actor=UserFactory(), **template_data(execution_hints={"op": "preset", "base": "their_base"})
+        )
+
+    assert "unknown template 'their_base'" in caught.value.message_dict["execution_hints"][0]
+
+
 def test_update_changes_the_definition_and_records_the_updater():
     owner, staff = UserFactory(), StaffFactory()
     template = CustomNodeTemplateFactory(owner=owner)
 
-    node_template_update(template=template, actor=staff, data={"default_parameters": {"period": 50}})
+    node_template_update(template=template, actor=staff, data={"default_parameters": {"timeperiod": 50}})
 
     template.refresh_from_db()
-    assert template.default_parameters == {"period": 50}
+    assert template.default_parameters == {"timeperiod": 50}
     assert template.updated_by == staff.username
 
 
@@ -160,12 +219,12 @@ def test_an_invalid_update_saves_nothing():
         node_template_update(
             template=template,
             actor=StaffFactory(),
-            data={"display_name": "Renamed", "default_parameters": {"period": -1}},
+            data={"display_name": "Renamed", "default_parameters": {"timeperiod": -1}},
         )
 
     assert "default_parameters" in caught.value.message_dict
     stored = NodeTemplate.objects.get(pk=template.pk)
-    assert (stored.display_name, stored.default_parameters) == (template.display_name, {"period": 20})
+    assert (stored.display_name, stored.default_parameters) == (template.display_name, {"timeperiod": 20})
 
 
 def test_a_template_cannot_be_renamed_because_flows_refer_to_it_by_name():
