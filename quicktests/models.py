@@ -1,8 +1,9 @@
 from django.db import models
 
-from strategy_builder.models import BaseModel
+from strategy_builder.models import AliveManager, AllObjectsManager, BaseModel
 
 from .choices import QuickTestStatus
+from .querysets import QuickTestQuerySet
 
 
 class QuickTest(BaseModel):
@@ -28,6 +29,9 @@ class QuickTest(BaseModel):
     execution_time = models.FloatField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AliveManager.from_queryset(QuickTestQuerySet)()
+    all_objects = AllObjectsManager.from_queryset(QuickTestQuerySet)()
 
     class Meta(BaseModel.Meta):
         db_table = "quick_tests"

@@ -1,0 +1,73 @@
+from rest_framework import serializers
+
+from quicktests.models import QuickTest
+from strategy_builder.api.serializers import StrictInputMixin
+
+
+class QuickTestCreateSerializer(StrictInputMixin, serializers.Serializer):
+    instance = serializers.CharField(max_length=36, help_text="Id of your strategy instance to test.")
+    test_name = serializers.CharField(max_length=255, required=False, allow_blank=True, allow_null=True)
+    test_config = serializers.JSONField(
+        help_text=(
+            "dataset (id), start and end (ISO 8601 date or datetime, both optional, inclusive), and the backtest "
+            "configuration: initial_capital, commission, slippage_bps, fill, direction, size, whole_units, "
+            "risk_free_rate."
+        )
+    )
+    parameters = serializers.JSONField(
+        required=False, help_text="Values overriding the strategy's parameters for this test only."
+    )
+
+
+class QuickTestCreatedSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = QuickTest
+        fields = ["id", "status"]
+
+
+class QuickTestListSerializer(serializers.ModelSerializer):
+    instance = serializers.CharField(source="instance_id")
+
+    class Meta:
+        model = QuickTest
+        fields = [
+            "id",
+            "instance",
+            "test_name",
+            "status",
+            "test_config",
+            "metrics_summary",
+            "error_message",
+            "execution_time",
+            "created_at",
+            "started_at",
+            "completed_at",
+        ]
+
+
+class QuickTestDetailSerializer(QuickTestListSerializer):
+    result = serializers.SerializerMethodField(help_text="Curves (downsampled), counts and warnings.")
+
+    class Meta(QuickTestListSerializer.Meta):
+        fields = [*QuickTestListSerializer.Meta.fields, "parameters_snapshot", "logic_flow_snapshot", "result"]
+
+    def get_result(self, quicktest: QuickTest) -> dict | None:
+        if quicktest.test_result is None:
+            return None
+        return {key: value for key, value in quicktest.test_result.items() if key != "trades_file"}
+
+
+class TradeSerializer(serializers.Serializer):
+    entry_bar = serializers.IntegerField()
+    exit_bar = serializers.IntegerField()
+    entry_time = serializers.CharField()
+    exit_time = serializers.CharField()
+    side = serializers.CharField()
+    size = serializers.FloatField()
+    entry_price = serializers.FloatField()
+    exit_price = serializers.FloatField()
+    pnl = serializers.FloatField()
+    return_pct = serializers.FloatField()
+    commission = serializers.FloatField()
+    exit_reason = serializers.CharField()
+    duration_seconds = serializers.FloatField()

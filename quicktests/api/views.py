@@ -1,0 +1,84 @@
+"""Quick tests over REST: POST runs one (202 + id, then poll), GET lists and reads results."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from quicktests import selectors, services
+from quicktests.filters import QuickTestFilterSet
+from strategy_builder.api.schema import error_responses
+
+from .serializers import (
+    QuickTestCreatedSerializer,
+    QuickTestCreateSerializer,
+    QuickTestDetailSerializer,
+    QuickTestListSerializer,
+    TradeSerializer,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your quick tests, newest first", responses={200: QuickTestListSerializer(many=True)}),
+    retrieve=extend_schema(responses={200: QuickTestDetailSerializer, **error_responses(404)}),
+    destroy=extend_schema(summary="Delete (soft) a quick test", responses={204: None, **error_responses(404)}),
+)
+class QuickTestViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    filterset_class = QuickTestFilterSet
+    ordering_fields = ["created_at", "completed_at", "execution_time", "status"]
+    ordering = ["-created_at"]
+
+    def get_queryset(self):
+        queryset = selectors.quicktest_list(user=self.request.user)
+        if self.action == "list":
+            return queryset.defer("test_result", "logic_flow_snapshot", "parameters_snapshot")
+        return queryset
+
+    def get_object(self):
+        return selectors.quicktest_get(user=self.request.user, quicktest_id=self.kwargs["pk"])
+
+    def get_serializer_class(self):
+        return QuickTestListSerializer if self.action == "list" else QuickTestDetailSerializer
+
+    @extend_schema(
+        summary="Run a quick test",
+        request=QuickTestCreateSerializer,
+        responses={202: QuickTestCreatedSerializer, **error_responses(400)},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = QuickTestCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        quicktest = services.quicktest_create(
+            user=request.user,
+            instance_id=data["instance"],
+            test_name=data.get("test_name"),
+            test_config=data["test_config"],
+            parameters=data.get("parameters"),
+        )
+        return Response(QuickTestCreatedSerializer(quicktest).data, status=status.HTTP_202_ACCEPTED)
+
+    def perform_destroy(self, instance) -> None:
+        services.quicktest_delete(quicktest=instance, actor=self.request.user.get_username())
+
+    @extend_schema(
+        summary="Cancel a pending or running quick test",
+        request=None,
+        responses={200: QuickTestListSerializer, **error_responses(400, 404)},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        quicktest = services.quicktest_cancel(quicktest=self.get_object(), actor=request.user.get_username())
+        return Response(QuickTestListSerializer(quicktest).data)
+
+    @extend_schema(summary="The trades of a quick test, in the order they closed", responses=TradeSerializer(many=True))
+    @action(detail=True, methods=["get"], filterset_class=None, ordering_fields=[])
+    def trades(self, request: Request, pk: str) -> Response:
+        trades = selectors.quicktest_trades(quicktest=self.get_object())
+        page = self.paginate_queryset(trades)
+        return self.get_paginated_response(TradeSerializer(page, many=True).data)

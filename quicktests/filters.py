@@ -1,0 +1,32 @@
+"""List filters mirroring the spec's quick_tests common queries; the list is always the user's own tests.
+
+- by instance and status: ?instance=<id>&status=COMPLETED
+- the user's history, newest first: no filter (the default ordering)
+- failures in the last N hours: ?status=FAILED&within_hours=24
+- the user's tests of one strategy: ?instance=<id>
+"""
+
+from datetime import timedelta
+
+import django_filters
+from django.utils import timezone
+
+from .choices import QuickTestStatus
+from .models import QuickTest
+
+
+class QuickTestFilterSet(django_filters.FilterSet):
+    instance = django_filters.CharFilter(field_name="instance_id", label="Strategy instance id")
+    status = django_filters.MultipleChoiceFilter(choices=QuickTestStatus.choices)
+    within_hours = django_filters.NumberFilter(
+        method="filter_within_hours", min_value=0, label="Created in the last N hours"
+    )
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = QuickTest
+        fields = ["instance", "status", "within_hours", "created_after", "created_before"]
+
+    def filter_within_hours(self, queryset, name: str, value) -> object:
+        return queryset.filter(created_at__gt=timezone.now() - timedelta(hours=float(value)))

@@ -1,0 +1,351 @@
+"""Writes to quick_tests: create (validate everything, snapshot, enqueue), run, cancel, recover stuck runs.
+
+A test's life: PENDING (created, enqueued after commit) -> RUNNING (claimed by exactly one worker) ->
+COMPLETED or FAILED; PENDING or RUNNING -> CANCELLED at the user's request. Every transition is one
+conditional UPDATE on the current status, so two workers, a cancel racing a finish, or a redelivered
+message can never move a test twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from engine.backtest import run_backtest
+from engine.config import ConfigError, resolve_config
+from engine.errors import EngineError, Problem
+from engine.flow import flow_template_names, validate_flow
+from marketdata.models import Dataset
+from marketdata.services import dataset_count_bars, dataset_load_bars
+from nodes.selectors import node_catalogue_for_user, node_template_list
+from strategies.models import StrategyInstance
+
+from .choices import QuickTestStatus
+from .models import QuickTest
+from .results import stored_result, trades_file_delete
+
+logger = logging.getLogger(__name__)
+
+# test_config keys that choose the data; every other key is the engine's backtest configuration.
+DATA_KEYS = ("dataset", "start", "end")
+
+TIMEOUT_MESSAGE = "The test took too long and was stopped. Try a shorter date range or a dataset with fewer bars."
+INTERNAL_ERROR_MESSAGE = (
+    "The test stopped because of an internal error, which has been logged for the team. "
+    "Running it again may help; if it keeps failing, please report the test id."
+)
+WORKER_LOST_MESSAGE = (
+    "The worker running this test stopped before it finished (it was restarted or lost). Run the test again."
+)
+
+
+@dataclass(frozen=True)
+class _DataChoice:
+    dataset: Dataset
+    start: datetime | None
+    end: datetime | None
+
+
+def quicktest_create(
+    *,
+    user,
+    instance_id: str,
+    test_config: Mapping[str, Any],
+    test_name: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+) -> QuickTest:
+    """Validate a quick test of the user's strategy instance and enqueue it.
+
+    Raises EngineError listing every problem at once (instance, data choice, configuration, parameter
+    overrides, flow), each naming its field, node or edge; nothing is written then.
+    """
+    instance = StrategyInstance.objects.for_user(user).filter(pk=instance_id).first()
+    if instance is None:
+        raise EngineError(
+            Problem(code="unknown_instance", message=f"No strategy instance {instance_id!r}.", field="instance")
+        )
+    problems = _override_problems(instance.parameters, parameters)
+    merged = {**instance.parameters, **(parameters if isinstance(parameters, Mapping) else {})}
+    return _create(
+        owner=user,
+        instance=instance,
+        flow=instance.logic_flow,
+        parameters=merged,
+        test_config=test_config,
+        test_name=test_name,
+        actor=user.get_username(),
+        problems=problems,
+    )
+
+
+def quicktest_rerun(*, quicktest: QuickTest, actor: str) -> QuickTest:
+    """A new quick test with the old one's flow, parameters and configuration, run for the same owner."""
+    owner = get_user_model().objects.get(pk=quicktest.user_id)
+    return _create(
+        owner=owner,
+        instance=quicktest.instance,
+        flow=quicktest.logic_flow_snapshot,
+        parameters=quicktest.parameters_snapshot,
+        test_config=quicktest.test_config,
+        test_name=quicktest.test_name,
+        actor=actor,
+        problems=[],
+    )
+
+
+def _create(
+    *,
+    owner,
+    instance: StrategyInstance,
+    flow: dict,
+    parameters: dict,
+    test_config: Mapping[str, Any],
+    test_name: str | None,
+    actor: str,
+    problems: list[Problem],
+) -> QuickTest:
+    problems = list(problems)
+    if not isinstance(test_config, Mapping):
+        raise EngineError(Problem(code="invalid_type", message="must be a JSON object.", field="test_config"))
+    choice, data_problems = _data_choice(owner, test_config)
+    problems += data_problems
+    config = None
+    try:
+        config = resolve_config({k: v for k, v in test_config.items() if k not in DATA_KEYS})
+    except ConfigError as exc:
+        problems += [_under("test_config", problem) for problem in exc.problems]
+    catalogue = node_catalogue_for_user(owner)
+    problems += validate_flow(flow, catalogue, parameters=parameters)
+    if problems:
+        raise EngineError(problems)
+
+    with transaction.atomic():
+        quicktest = QuickTest.objects.create(
+            instance=instance,
+            user_id=str(owner.pk),
+            test_name=test_name or None,
+            test_config={
+                "dataset": choice.dataset.pk,
+                "start": choice.start.isoformat() if choice.start else None,
+                "end": choice.end.isoformat() if choice.end else None,
+                **config.as_dict(),
+            },
+            logic_flow_snapshot=flow,
+            parameters_snapshot=parameters,
+            created_by=actor,
+            updated_by=actor,
+        )
+        node_template_list(owner).filter(name__in=flow_template_names(flow)).update(usage_count=F("usage_count") + 1)
+        transaction.on_commit(lambda: _enqueue(quicktest.pk))
+    return quicktest
+
+
+def _enqueue(quicktest_id: str) -> None:
+    from .tasks import run_quicktest
+
+    run_quicktest.delay(quicktest_id)
+
+
+def quicktest_run(*, quicktest_id: str) -> QuickTest | None:
+    """Claim a PENDING test and run it. Returns the test as stored, or None when it was not PENDING (taken
+    by another delivery of the same message, cancelled, already finished).
+
+    Problems with the flow, data or configuration fail the test with a message naming them; any other
+    error propagates to the caller (the task), which logs it and fails the test.
+    """
+    now = timezone.now()
+    claimed = QuickTest.objects.filter(pk=quicktest_id, status=QuickTestStatus.PENDING).update(
+        status=QuickTestStatus.RUNNING, started_at=now, updated_at=now
+    )
+    if not claimed:
+        logger.info("Quick test %s is not pending; not running it again.", quicktest_id)
+        return None
+    quicktest = QuickTest.objects.get(pk=quicktest_id)
+    started = time.perf_counter()
+    try:
+        result = _backtest(quicktest)
+    except EngineError as exc:
+        quicktest_fail(quicktest_id=quicktest_id, error_message=_trader_message(exc))
+        return QuickTest.all_objects.get(pk=quicktest_id)
+    test_result, metrics = stored_result(quicktest_id, result)
+    finished = timezone.now()
+    stored = QuickTest.objects.filter(pk=quicktest_id, status=QuickTestStatus.RUNNING).update(
+        status=QuickTestStatus.COMPLETED,
+        test_result=test_result,
+        metrics_summary=metrics,
+        execution_time=time.perf_counter() - started,
+        completed_at=finished,
+        updated_at=finished,
+    )
+    if not stored:
+        trades_file_delete(test_result)
+        logger.info("Quick test %s was cancelled while it ran; its result is discarded.", quicktest_id)
+    return QuickTest.all_objects.get(pk=quicktest_id)
+
+
+def _backtest(quicktest: QuickTest):
+    owner = get_user_model().objects.get(pk=quicktest.user_id)
+    config = dict(quicktest.test_config)
+    dataset = Dataset.objects.filter(
+        Q(user_id=quicktest.user_id) | Q(user_id__isnull=True), pk=config["dataset"]
+    ).first()
+    if dataset is None:
+        raise EngineError(
+            Problem(
+                code="unknown_dataset",
+                message="The dataset this test was set up with has been deleted.",
+                field="test_config.dataset",
+            )
+        )
+    bars = dataset_load_bars(dataset, start=_moment(config["start"]), end=_moment(config["end"]))
+    return run_backtest(
+        quicktest.logic_flow_snapshot,
+        bars,
+        config=resolve_config({k: v for k, v in config.items() if k not in DATA_KEYS}),
+        parameters=quicktest.parameters_snapshot,
+        catalogue=node_catalogue_for_user(owner),
+        max_points=settings.QUICKTEST_CURVE_POINTS,
+    )
+
+
+def quicktest_fail(*, quicktest_id: str, error_message: str) -> bool:
+    """Mark a PENDING or RUNNING test FAILED with a message for the trader. False if it had already ended."""
+    now = timezone.now()
+    return bool(
+        QuickTest.objects.filter(pk=quicktest_id, status__in=(QuickTestStatus.PENDING, QuickTestStatus.RUNNING)).update(
+            status=QuickTestStatus.FAILED, error_message=error_message, completed_at=now, updated_at=now
+        )
+    )
+
+
+def quicktest_cancel(*, quicktest: QuickTest, actor: str) -> QuickTest:
+    """Cancel a PENDING or RUNNING test. A worker that is running it finishes the computation but does not
+    store the result; one that has not started it will not start."""
+    now = timezone.now()
+    cancelled = QuickTest.objects.filter(
+        pk=quicktest.pk, status__in=(QuickTestStatus.PENDING, QuickTestStatus.RUNNING)
+    ).update(status=QuickTestStatus.CANCELLED, completed_at=now, updated_at=now, updated_by=actor)
+    quicktest.refresh_from_db()
+    if not cancelled:
+        raise ValidationError(
+            f"Only pending or running tests can be cancelled; this one is {quicktest.get_status_display().lower()}.",
+            code="not_cancellable",
+        )
+    return quicktest
+
+
+def quicktest_delete(*, quicktest: QuickTest, actor: str) -> None:
+    """Soft-delete; a test still queued or running is cancelled first so no worker spends time on it."""
+    with transaction.atomic():
+        QuickTest.objects.filter(pk=quicktest.pk, status__in=(QuickTestStatus.PENDING, QuickTestStatus.RUNNING)).update(
+            status=QuickTestStatus.CANCELLED, completed_at=timezone.now(), updated_by=actor
+        )
+        quicktest.soft_delete(by=actor)
+
+
+def quicktest_fail_stuck(*, now: datetime | None = None) -> int:
+    """Fail tests left RUNNING longer than QUICKTEST_STUCK_AFTER (their worker died). Returns how many."""
+    now = now or timezone.now()
+    cutoff = now - settings.QUICKTEST_STUCK_AFTER
+    failed = QuickTest.objects.stuck_running(cutoff).update(
+        status=QuickTestStatus.FAILED, error_message=WORKER_LOST_MESSAGE, completed_at=now, updated_at=now
+    )
+    if failed:
+        logger.warning("Failed %d quick tests left running since before %s.", failed, cutoff.isoformat())
+    return failed
+
+
+def _data_choice(owner, test_config: Mapping[str, Any]) -> tuple[_DataChoice | None, list[Problem]]:
+    problems = []
+    dataset_id = test_config.get("dataset")
+    dataset = None
+    if dataset_id in (None, ""):
+        problems.append(Problem(code="required", message="Choose a dataset.", field="test_config.dataset"))
+    else:
+        dataset = Dataset.objects.filter(Q(user_id=str(owner.pk)) | Q(user_id__isnull=True), pk=str(dataset_id)).first()
+        if dataset is None:
+            problems.append(
+                Problem(code="unknown_dataset", message=f"No dataset {dataset_id!r}.", field="test_config.dataset")
+            )
+    bounds = {}
+    for key in ("start", "end"):
+        try:
+            bounds[key] = _moment(test_config.get(key), end_of_day=key == "end")
+        except ValueError as exc:
+            problems.append(Problem(code="invalid_datetime", message=str(exc), field=f"test_config.{key}"))
+    start, end = bounds.get("start"), bounds.get("end")
+    if start and end and start > end:
+        problems.append(Problem(code="invalid_range", message="start is after end.", field="test_config.end"))
+    elif dataset and len(bounds) == 2 and not dataset_count_bars(dataset, start=start, end=end):
+        span = f"{dataset.first_timestamp:%Y-%m-%d %H:%M} to {dataset.last_timestamp:%Y-%m-%d %H:%M} UTC"
+        problems.append(
+            Problem(
+                code="no_bars",
+                message=f"The dataset has no bars in this date range; it covers {span}.",
+                field="test_config.start",
+            )
+        )
+    if problems:
+        return None, problems
+    return _DataChoice(dataset=dataset, start=start, end=end), []
+
+
+def _moment(value: Any, *, end_of_day: bool = False) -> datetime | None:
+    """An ISO 8601 datetime (UTC when it has no offset) or date; a date as an end means its last instant."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"must be an ISO 8601 date or datetime string, not {value!r}.")
+    try:
+        moment = parse_datetime(value)
+        day = None if moment else parse_date(value)
+    except ValueError:
+        moment = day = None
+    if day is not None:
+        moment = datetime.combine(day, datetime.min.time())
+        if end_of_day:
+            moment += timedelta(days=1, microseconds=-1)
+    if moment is None:
+        raise ValueError(f"{value!r} is not an ISO 8601 date or datetime (e.g. 2024-01-31 or 2024-01-31T09:30:00Z).")
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, timezone.UTC)
+
+
+def _override_problems(defined: Mapping[str, Any], overrides: Any) -> list[Problem]:
+    if overrides is None:
+        return []
+    if not isinstance(overrides, Mapping):
+        return [Problem(code="invalid_type", message="must be a JSON object of parameter values.", field="parameters")]
+    return [
+        Problem(
+            code="unknown_parameter",
+            message=f"The strategy has no parameter {name!r} (it has: {', '.join(sorted(defined)) or 'none'}).",
+            field=f"parameters.{name}",
+        )
+        for name in overrides
+        if name not in defined
+    ]
+
+
+def _under(prefix: str, problem: Problem) -> Problem:
+    field = f"{prefix}.{problem.field}" if problem.field else prefix
+    return Problem(code=problem.code, message=problem.message, field=field, line=problem.line)
+
+
+def _trader_message(exc: EngineError) -> str:
+    lines = []
+    for problem in exc.problems:
+        where = problem.field or (f"node {problem.node_id}" if problem.node_id else None)
+        lines.append(f"{where}: {problem.message}" if where else problem.message)
+    return "The test could not run: " + " ".join(lines)

@@ -1,0 +1,34 @@
+"""Celery tasks for quick tests: thin, they take ids and call one service."""
+
+import logging
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+
+from .services import INTERNAL_ERROR_MESSAGE, TIMEOUT_MESSAGE, quicktest_fail, quicktest_fail_stuck, quicktest_run
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="quicktests.run_quicktest",
+    soft_time_limit=settings.QUICKTEST_SOFT_TIME_LIMIT,
+    time_limit=settings.QUICKTEST_TIME_LIMIT,
+)
+def run_quicktest(quicktest_id: str) -> None:
+    """Run one quick test. A redelivered message finds the test no longer PENDING and does nothing."""
+    try:
+        quicktest_run(quicktest_id=quicktest_id)
+    except SoftTimeLimitExceeded:
+        logger.warning("Quick test %s hit the soft time limit.", quicktest_id)
+        quicktest_fail(quicktest_id=quicktest_id, error_message=TIMEOUT_MESSAGE)
+    except Exception:
+        logger.exception("Quick test %s failed with an internal error.", quicktest_id)
+        quicktest_fail(quicktest_id=quicktest_id, error_message=INTERNAL_ERROR_MESSAGE)
+
+
+@shared_task(name="quicktests.fail_stuck_quicktests")
+def fail_stuck_quicktests() -> int:
+    """Beat job: fail tests whose worker died while running them, so none stays RUNNING forever."""
+    return quicktest_fail_stuck()
