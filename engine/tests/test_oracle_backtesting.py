@@ -13,7 +13,7 @@ Conventions are aligned, not assumed:
 - the end: backtesting.py leaves a position open at the end out of its trades (or, with `finalize_trades`, closes
   it at the last bar's open), while we close it at the last close. Both strategies therefore close any position
   on the second-to-last bar, so that it fills at the last bar's open on both sides.
-- stop loss / take profit: ours are fractions of the entry price; backtesting.py takes price levels when the order
+- stop loss / take profit / trailing stop: ours are fractions of the entry price; backtesting.py takes price levels when the order
   is placed. The backtesting.py strategy derives them from the next bar's open (its entry price, since fills are at
   the next open without spread), which it reads from the full data: a test-only look-ahead that reproduces
   "a fraction of the entry price" exactly.
@@ -72,6 +72,7 @@ DATASETS = {
 # Stop loss and take profit per dataset, wide enough for signal exits and tight enough for stops and targets
 # to close trades too (hourly EURUSD barely moves half a percent).
 STOPS = {"GOOG": (0.05, 0.15), "EURUSD": (0.004, 0.008), "generated": (0.05, 0.15)}
+TRAILING = {"GOOG": 0.08, "EURUSD": 0.005, "generated": 0.08}
 
 
 class SignalStrategy(Strategy):
@@ -135,6 +136,25 @@ class SmaCrossRsiStops(SmaCrossRsi):
             self.buy(size=SIZE, sl=entry * (1 - self.stop_loss), tp=entry * (1 + self.take_profit))
 
 
+class SmaCrossTrailing(SignalStrategy):
+    """A trailing stop as backtesting.lib.TrailingStrategy moves one: `trade.sl` raised from each close in
+    `next()`, effective from the next bar; its first level is a fraction below the entry price."""
+
+    trailing_stop = 0.0
+    next_open: np.ndarray = np.empty(0)
+
+    def next(self):
+        for trade in self.trades:
+            trade.sl = max(trade.sl, self.data.Close[-1] * (1 - self.trailing_stop))
+        if self.at_end():
+            return
+        if self.position and crossover(self.sma_slow, self.sma_fast):
+            self.position.close()
+        elif not self.position and crossover(self.sma_fast, self.sma_slow):
+            entry = self.next_open[len(self.data) - 1]
+            self.buy(size=SIZE, sl=entry * (1 - self.trailing_stop))
+
+
 class Reversal(SignalStrategy):
     def next(self):
         if self.at_end():
@@ -165,6 +185,8 @@ def our_signals(strategy: type[SignalStrategy], bars: Bars, params: dict) -> Str
         signals = {"entry_long": entry, "exit_long": down.copy(), "entry_short": none, "exit_short": none.copy()}
         if strategy is SmaCrossRsiStops:
             risk = {"stop_loss": params["stop_loss"], "take_profit": params["take_profit"]}
+        if strategy is SmaCrossTrailing:
+            risk = {"trailing_stop": params["trailing_stop"]}
     for name in signals:
         signals[name] = signals[name].copy()
         signals[name][params["last_decision_bar"] :] = name.startswith("exit")
@@ -176,9 +198,12 @@ def run_both(strategy: type[SignalStrategy], dataset: str, *, commission: float)
     cash = 1_000_000 if dataset == "EURUSD" else 100_000
     bars = bars_of(df)
     params = {"last_decision_bar": len(df) - 2}
-    if strategy is SmaCrossRsiStops:
+    if strategy in (SmaCrossRsiStops, SmaCrossTrailing):
         params["next_open"] = np.r_[df.Open.to_numpy()[1:], np.nan]
+    if strategy is SmaCrossRsiStops:
         params["stop_loss"], params["take_profit"] = STOPS[dataset]
+    if strategy is SmaCrossTrailing:
+        params["trailing_stop"] = TRAILING[dataset]
     backtest = Backtest(df, strategy, cash=cash, commission=commission, finalize_trades=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -196,7 +221,7 @@ def run_both(strategy: type[SignalStrategy], dataset: str, *, commission: float)
 
 CASES = [
     pytest.param(strategy, dataset, commission, id=f"{strategy.__name__}-{dataset}-c{commission}")
-    for strategy in (SmaCross, SmaCrossRsi, SmaCrossRsiStops, Reversal)
+    for strategy in (SmaCross, SmaCrossRsi, SmaCrossRsiStops, SmaCrossTrailing, Reversal)
     for dataset in DATASETS
     for commission in (0.0, 0.002)
 ]
@@ -231,6 +256,13 @@ def test_stop_loss_and_take_profit_both_fire_in_the_oracle_runs(dataset):
     assert reasons["signal"] > 3
 
 
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_trailing_stop_and_signals_both_close_trades_in_the_oracle_runs(dataset):
+    _, _, ours = run_both(SmaCrossTrailing, dataset, commission=0.002)
+    reasons = ours.details["counts"]["exit_reasons"]
+    assert min(reasons["trailing_stop"], reasons["signal"]) > 3
+
+
 def test_reversal_trades_alternate_sides_like_backtesting_py():
     _, _, ours = run_both(Reversal, "GOOG", commission=0.001)
     sides = np.sign(ours.simulation.trades.units)
@@ -241,7 +273,7 @@ def test_reversal_trades_alternate_sides_like_backtesting_py():
 
 METRIC_CASES = [
     pytest.param(strategy, dataset, id=f"{strategy.__name__}-{dataset}")
-    for strategy in (SmaCross, SmaCrossRsiStops, Reversal)
+    for strategy in (SmaCross, SmaCrossRsiStops, SmaCrossTrailing, Reversal)
     for dataset in DATASETS
 ]
 
