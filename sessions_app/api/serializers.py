@@ -1,0 +1,122 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from sessions_app.choices import SessionType
+from sessions_app.drafts import draft_version, ui_metadata
+from sessions_app.models import BuilderSession
+from strategy_builder.api.serializers import ProblemSerializer, StrictInputMixin
+
+_DRAFT_HELP = {
+    "draft_logic_flow": "The flow being edited (format v1); it may be unfinished or invalid.",
+    "draft_parameters": "Parameter values by name.",
+    "draft_metadata": "The editor's UI state (viewport, selection ...), stored as given.",
+}
+
+
+class SessionStartSerializer(StrictInputMixin, serializers.Serializer):
+    instance = serializers.CharField(
+        max_length=36, required=False, allow_null=True, help_text="One of your strategies; omit for a new one."
+    )
+    session_type = serializers.ChoiceField(choices=SessionType.choices, default=SessionType.DRAFT)
+    session_name = serializers.CharField(max_length=255, required=False, allow_null=True, allow_blank=True)
+    draft_logic_flow = serializers.JSONField(
+        required=False, help_text="Defaults to the strategy's flow, or an empty flow for a new strategy."
+    )
+    draft_parameters = serializers.JSONField(required=False, help_text="Defaults to the strategy's parameters.")
+    draft_metadata = serializers.JSONField(required=False, allow_null=True, help_text=_DRAFT_HELP["draft_metadata"])
+
+
+class SessionSaveSerializer(StrictInputMixin, serializers.Serializer):
+    """An autosave: the parts of the draft that changed, and the version they were based on."""
+
+    base_version = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="The version this save is based on, for clients that cannot send If-Match (sendBeacon).",
+    )
+    draft_logic_flow = serializers.JSONField(required=False, help_text=_DRAFT_HELP["draft_logic_flow"])
+    draft_parameters = serializers.JSONField(required=False, help_text=_DRAFT_HELP["draft_parameters"])
+    draft_metadata = serializers.JSONField(required=False, allow_null=True, help_text=_DRAFT_HELP["draft_metadata"])
+    session_name = serializers.CharField(max_length=255, required=False, allow_null=True, allow_blank=True)
+
+
+class SessionCommitSerializer(StrictInputMixin, serializers.Serializer):
+    base_version = serializers.IntegerField(
+        required=False, min_value=0, help_text="Commit only if the draft is still at this version."
+    )
+    name = serializers.CharField(
+        max_length=255, required=False, help_text="Name of the strategy (defaults to the session's name)."
+    )
+    description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+
+
+class CollaboratorsSerializer(StrictInputMixin, serializers.Serializer):
+    collaborator_ids = serializers.ListField(
+        child=serializers.CharField(max_length=255), allow_empty=True, max_length=100, help_text="User ids."
+    )
+
+
+class LockSerializer(serializers.Serializer):
+    holder = serializers.CharField()
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField()
+
+
+class BuilderSessionListSerializer(serializers.ModelSerializer):
+    instance = serializers.CharField(source="instance_id", allow_null=True, read_only=True)
+    version = serializers.SerializerMethodField()
+    lock = LockSerializer(source="lock_info", allow_null=True, read_only=True)
+
+    class Meta:
+        model = BuilderSession
+        fields = (
+            "id",
+            "user_id",
+            "instance",
+            "session_type",
+            "session_name",
+            "version",
+            "is_active",
+            "last_activity_at",
+            "expires_at",
+            "collaborator_ids",
+            "lock",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+    def get_version(self, session: BuilderSession) -> int:
+        return draft_version(session)
+
+
+class BuilderSessionSerializer(BuilderSessionListSerializer):
+    """A session with its draft. `version` is also the response's ETag; `problems` is what full
+    validation finds wrong with the draft (an unfinished draft is stored all the same)."""
+
+    draft_metadata = serializers.SerializerMethodField()
+    committed_version = serializers.SerializerMethodField()
+    problems = serializers.SerializerMethodField()
+
+    class Meta(BuilderSessionListSerializer.Meta):
+        fields = (
+            *BuilderSessionListSerializer.Meta.fields,
+            "draft_logic_flow",
+            "draft_parameters",
+            "draft_metadata",
+            "committed_version",
+            "problems",
+        )
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_draft_metadata(self, session: BuilderSession):
+        return ui_metadata(session)
+
+    def get_committed_version(self, session: BuilderSession) -> int | None:
+        return (session.draft_metadata or {}).get("committed_version")
+
+    @extend_schema_field(ProblemSerializer(many=True))
+    def get_problems(self, session: BuilderSession) -> list[dict]:
+        return [problem.as_dict() for problem in self.context.get("problems", [])]
