@@ -343,7 +343,7 @@ class _Analysis:
         if broken:
             reasons = "; ".join(p.message for p in broken)
             self._add(
-                "invalid_template",
+                "recursive_template" if any(p.code == "recursive_template" for p in broken) else "invalid_template",
                 f"Node {node_id}: template {name!r} cannot be used: {reasons}",
                 node_id=node_id,
                 field="template",
