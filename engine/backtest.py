@@ -51,14 +51,21 @@ def run_signals(
     signals: StrategySignals,
     config: BacktestConfig | dict[str, Any] | None = None,
     *,
+    first_trading_bar: int = 0,
     max_points: int = DEFAULT_MAX_POINTS,
 ) -> BacktestResult:
-    """Simulate `signals` over `bars` and measure the result. Raises ConfigError for a bad config."""
+    """Simulate `signals` over `bars` and measure the result. Raises ConfigError for a bad config.
+
+    `first_trading_bar` is where buy & hold starts (see engine.metrics); `max_points` bounds the curves.
+    """
     resolved = config if isinstance(config, BacktestConfig) else resolve_config(config)
     simulation = simulate(bars, signals, resolved)
+    metrics = metrics_summary(
+        bars, simulation, risk_free_rate=resolved.risk_free_rate, first_trading_bar=first_trading_bar
+    )
     return BacktestResult(
         config=resolved,
-        metrics=metrics_summary(bars, simulation, risk_free_rate=resolved.risk_free_rate),
+        metrics=metrics,
         simulation=simulation,
         details=test_result(bars, signals, simulation, max_points=max_points),
     )
@@ -76,6 +83,7 @@ def run_backtest(
     """Compile `flow` (with its strategy `parameters`), evaluate it over `bars` and backtest its signals.
 
     `catalogue` is the node catalogue the flow's templates come from (the system catalogue by default).
+    Buy & hold starts where every indicator has a value, as in backtesting.py.
     Raises ConfigError for a bad config (before any evaluation), FlowError for a bad flow.
     """
     from engine.evaluate import evaluate  # imported on use: the flow machinery loads TA-Lib
@@ -88,4 +96,22 @@ def run_backtest(
         catalogue = system_catalogue()
     plan = compile_flow(flow, catalogue, parameters)
     evaluation = evaluate(plan, bars)
-    return run_signals(bars, evaluation.signals, resolved, max_points=max_points)
+    return run_signals(
+        bars,
+        evaluation.signals,
+        resolved,
+        first_trading_bar=warm_up_bars(evaluation.values),
+        max_points=max_points,
+    )
+
+
+def warm_up_bars(values: dict[str, dict[str, np.ndarray]]) -> int:
+    """The first bar at which every series a flow computed has a value (backtesting.py's indicator warm-up:
+    the latest first non-NaN index; a series with no value at all counts as 0, as there)."""
+    firsts = [
+        int(np.isnan(series).argmin())
+        for ports in values.values()
+        for series in ports.values()
+        if series.ndim == 1 and series.dtype.kind == "f" and len(series)
+    ]
+    return max(firsts, default=0)
