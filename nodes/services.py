@@ -287,50 +287,58 @@ def node_templates_seed(*, templates: Iterable[Mapping[str, Any]], restore_delet
 
     A template missing from the table is created. One that exists is updated only when the data carries a
     newer version (never downgraded). One a staff member soft-deleted stays deleted unless `restore_deleted`.
-    Any invalid template aborts the whole seed, naming the template and the field.
+    Invalid templates abort the whole seed (nothing is written), with every problem keyed `<name>.<field>`.
     """
     templates = list(templates)
-    existing = {t.name: t for t in NodeTemplate.all_objects.system().filter(name__in=[t["name"] for t in templates])}
+    existing = {
+        t.name: t for t in NodeTemplate.all_objects.system().filter(name__in=[t.get("name") for t in templates])
+    }
     result = SeedResult()
+    errors: dict[str, list[str]] = {}
     for data in templates:
-        name = data["name"]
-        definition = {key: data[key] for key in DEFINITION_FIELDS if key in data}
-        current = existing.get(name)
-        if current is None:
-            template = NodeTemplate(**definition, is_system_template=True, created_by=SEED_ACTOR, updated_by=SEED_ACTOR)
-            _seed_validate(template)
-            _save(template, force_insert=True)
-            result.created.append(name)
-            continue
-        if current.is_deleted and not restore_deleted:
-            result.left_deleted.append(name)
-            continue
-        data_version = version_key(definition.get("version", "1.0.0"))
-        newer = data_version > version_key(current.version)
-        if not newer and not current.is_deleted:
-            result.unchanged.append(name)
-            if data_version == version_key(current.version) and definition != {
-                key: getattr(current, key) for key in definition
-            }:
-                result.differing_same_version.append(name)
-            continue
-        if newer:
-            for key, value in definition.items():
-                setattr(current, key, value)
-            result.updated.append(name)
-        if current.is_deleted:
-            current.is_deleted, current.deleted_at = False, None
-            result.restored.append(name)
-        current.updated_by = SEED_ACTOR
-        _seed_validate(current)
-        _save(current)
+        try:
+            _seed_one(data, existing.get(data.get("name")), restore_deleted=restore_deleted, result=result)
+        except ValidationError as exc:
+            errors.update({f"{data.get('name')}.{key}": messages for key, messages in exc.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)  # leaving the atomic block this way rolls back what was written
     return result
 
 
-def _seed_validate(template: NodeTemplate) -> None:
-    try:
-        node_template_validate(template=template)
-    except ValidationError as exc:
-        raise ValidationError(
-            {f"{template.name}.{key}": messages for key, messages in exc.message_dict.items()}
-        ) from exc
+def _seed_one(
+    data: Mapping[str, Any], current: NodeTemplate | None, *, restore_deleted: bool, result: SeedResult
+) -> None:
+    name = data.get("name")
+    definition = {key: data[key] for key in DEFINITION_FIELDS if key in data}
+    candidate = NodeTemplate(
+        **definition,
+        pk=current.pk if current else None,
+        is_system_template=True,
+        created_by=SEED_ACTOR,
+        updated_by=SEED_ACTOR,
+    )
+    node_template_validate(template=candidate)
+    if current is None:
+        _save(candidate, force_insert=True)
+        result.created.append(name)
+        return
+    if current.is_deleted and not restore_deleted:
+        result.left_deleted.append(name)
+        return
+    newer = version_key(candidate.version) > version_key(current.version)
+    if not newer and not current.is_deleted:
+        result.unchanged.append(name)
+        if candidate.version == current.version and any(
+            getattr(current, key) != value for key, value in definition.items()
+        ):
+            result.differing_same_version.append(name)
+        return
+    if newer:
+        for key, value in definition.items():
+            setattr(current, key, value)
+        result.updated.append(name)
+    if current.is_deleted:
+        current.is_deleted, current.deleted_at = False, None
+        result.restored.append(name)
+    current.updated_by = SEED_ACTOR
+    _save(current)
