@@ -205,59 +205,53 @@ class Catalogue:
         return cls(specs)
 
     def with_templates(self, templates: Iterable[Mapping[str, Any]]) -> Catalogue:
-        """This catalogue plus custom (or database) templates. Each dict may carry "is_deleted",
-        "is_system_template" and "user_id". Never raises for a bad template: its problems are kept and
-        reported when a flow uses it; a template that cannot even be named is listed in `rejected`."""
+        """This catalogue plus custom (database) templates. Each dict may carry "is_deleted",
+        "is_system_template", "user_id" and "id". Never raises for a bad template: its problems are kept and
+        reported when a flow uses it; one that cannot be added at all (no usable name or version, a name
+        already taken) is listed in `rejected` with its problems.
+
+        A row of a system template only contributes its deletion flag (staff may retire a system template);
+        the library's definition is authoritative for everything else."""
+        specs = {spec.key: spec for spec in self}
+        system_names = {spec.name for spec in self if spec.is_system}
         added: list[TemplateSpec] = []
         problems: dict[Key, list[Problem]] = {}
         rejected: list[tuple[dict[str, Any], list[Problem]]] = []
-        taken = {(s.name, s.version) for s in self}
-        for template in templates:
-            template = dict(template)
-            name = template.get("name")
+        for template in map(dict, templates):
+            name, version = template.get("name"), template.get("version") or "1.0.0"
             if template.get("is_system_template"):
-                version = template.get("version") or "1.0.0"
-                if (name, version) not in taken:
-                    rejected.append(
-                        (
-                            template,
-                            [
-                                _problem(
-                                    "unknown_template", f"{name!r} {version} is not a system template of this library"
-                                )
-                            ],
-                        )
-                    )
-                continue  # the library's own definition is authoritative
+                system = specs.get((name, version)) if isinstance(name, str) else None
+                if system is None or not system.is_system:
+                    message = f"{name!r} {version} is not a system template of this library"
+                    rejected.append((template, [_problem("unknown_template", message, field="name")]))
+                elif template.get("is_deleted"):
+                    specs[system.key] = replace(system, is_deleted=True)
+                continue
             if not isinstance(name, str) or not name:
-                rejected.append((template, [Problem("invalid_name", "a template needs a name.", field="name")]))
+                rejected.append((template, [_problem("invalid_name", "a template needs a name.", field="name")]))
                 continue
             found = template_problems(template)
             if any(p.field in ("name", "version") for p in found):
                 rejected.append((template, found))
                 continue
             spec = spec_from_template(template, is_system=False)
-            if (spec.name, spec.version) in taken:
-                rejected.append(
-                    (
-                        template,
-                        [_problem("duplicate_template", f"template {spec.name!r} {spec.version} already exists")],
-                    )
-                )
+            if spec.name in system_names:
+                message = f"{spec.name!r} is the name of a system template; a custom template needs its own name"
+                rejected.append((template, [_problem("duplicate_template", message, field="name")]))
                 continue
-            taken.add((spec.name, spec.version))
+            if spec.key in specs:
+                message = f"{spec.name!r} {spec.version} is already the name of another custom template"
+                rejected.append((template, [_problem("duplicate_template", message, field="name")]))
+                continue
+            specs[spec.key] = spec
             added.append(spec)
             if found:
                 problems[spec.key] = found
             elif spec.op not in CUSTOM_OPS:
-                problems[spec.key] = [
-                    _problem(
-                        "invalid_hints",
-                        'custom templates are presets ("op": "preset") or composites ("op": "composite")',
-                    )
-                ]
+                message = 'custom templates are presets ("op": "preset") or composites ("op": "composite")'
+                problems[spec.key] = [_problem("invalid_hints", message, field="execution_hints")]
 
-        catalogue = Catalogue([*self, *added], problems={**self._problems, **problems})
+        catalogue = Catalogue(specs.values(), problems={**self._problems, **problems})
         catalogue.rejected = self.rejected + rejected
         catalogue._resolve_custom(added)
         return catalogue

@@ -306,6 +306,26 @@ def test_custom_templates_cannot_bring_their_own_operation_or_take_a_system_name
     ]
 
 
+def test_a_custom_template_cannot_shadow_a_system_one_with_a_newer_version():
+    catalogue = SYSTEM.with_templates([{**custom("rsi", {"op": "preset", "base": "ema"}), "version": "9.0.0"}])
+    assert catalogue.get("rsi").is_system
+    assert catalogue.versions("rsi") == ["1.0.0"]
+    ((_, found),) = catalogue.rejected
+    assert "system template" in found[0].message
+
+
+def test_a_system_template_staff_deleted_is_reported_as_deleted():
+    row = {**next(t for t in load_system_templates() if t["name"] == "kama"), "is_system_template": True}
+    catalogue = SYSTEM.with_templates([{**row, "is_deleted": True}, {**row, "name": "not_in_library"}])
+    assert catalogue.get("kama").is_deleted
+    assert not SYSTEM.get("kama").is_deleted
+    assert [(t["name"], [p.code for p in found]) for t, found in catalogue.rejected] == [
+        ("not_in_library", ["unknown_template"])
+    ]
+    f = strategy_using("kama")
+    assert [(p.code, p.node_id) for p in validate_flow(f, catalogue)] == [("deleted_template", "node")]
+
+
 def test_a_malformed_custom_template_keeps_its_problems_for_the_flow_to_report():
     catalogue = SYSTEM.with_templates([custom("half", {"op": "preset", "base": "sma"}, node_type="GADGET")])
     assert [p.field for p in catalogue.problems(catalogue.get("half"))] == ["node_type"]
