@@ -10,6 +10,10 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from engine.errors import Problem
+from engine.flow import validate_flow
+from nodes.selectors import node_catalogue_for_user
+
 from . import selectors
 from .choices import StrategyStatus
 from .models import StrategyBase, StrategyInstance, StrategyTemplate
@@ -169,3 +173,11 @@ def strategy_instance_delete(*, instance: StrategyInstance, user: AbstractBaseUs
 
 def strategy_instance_restore(*, instance: StrategyInstance, user: AbstractBaseUser) -> None:
     instance.restore(by=_actor(user))
+
+
+def strategy_validate(*, strategy: StrategyBase, user: AbstractBaseUser) -> list[Problem]:
+    """Every problem the engine finds in the strategy's flow with its parameter values; none means valid.
+
+    The flow is checked against the node templates `user` can use: the system library and their own.
+    """
+    return validate_flow(strategy.logic_flow, node_catalogue_for_user(user), parameters=strategy.parameters)

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from strategies import selectors, services
 from strategies.filters import StrategyInstanceFilterSet, StrategyTemplateFilterSet
-from strategies.models import StrategyInstance, StrategyTemplate
+from strategies.models import StrategyBase, StrategyInstance, StrategyTemplate
 from strategy_builder.api.schema import error_responses
 
 from .serializers import (
@@ -24,7 +24,21 @@ from .serializers import (
     StrategyInstanceCreateSerializer,
     StrategyInstanceOutputSerializer,
     StrategyTemplateOutputSerializer,
+    ValidationResultSerializer,
 )
+
+_VALIDATE_SCHEMA = extend_schema(
+    summary="Check the flow with its parameters against your node templates",
+    description="Answers 200 whether the flow is valid or not; `problems` lists everything wrong, each tied "
+    "to a node id, edge id or field.",
+    request=None,
+    responses={200: ValidationResultSerializer, **error_responses(404)},
+)
+
+
+def _validation_result(strategy: StrategyBase, request: Request) -> Response:
+    problems = services.strategy_validate(strategy=strategy, user=request.user)
+    return Response({"valid": not problems, "problems": [p.as_dict() for p in problems]})
 
 
 def _validated(serializer_class: type[serializers.Serializer], request: Request, *, partial: bool = False) -> dict:
@@ -72,6 +86,11 @@ class StrategyTemplateViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance: StrategyTemplate) -> None:
         services.strategy_template_delete(template=instance, user=self.request.user)
 
+    @_VALIDATE_SCHEMA
+    @action(detail=True, methods=["post"])
+    def validate(self, request: Request, pk: str | None = None) -> Response:
+        return _validation_result(self.get_object(), request)
+
 
 @extend_schema_view(
     list=extend_schema(
@@ -111,6 +130,11 @@ class StrategyInstanceViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: StrategyInstance) -> None:
         services.strategy_instance_delete(instance=instance, user=self.request.user)
+
+    @_VALIDATE_SCHEMA
+    @action(detail=True, methods=["post"])
+    def validate(self, request: Request, pk: str | None = None) -> Response:
+        return _validation_result(self.get_object(), request)
 
     @extend_schema(request=None, responses={200: StrategyInstanceOutputSerializer, **error_responses(404)})
     @action(detail=True, methods=["post"])

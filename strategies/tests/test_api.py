@@ -1,9 +1,13 @@
+import copy
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+import engine
 from strategies.choices import StrategyStatus
 from strategies.models import StrategyInstance, StrategyTemplate
 
@@ -195,6 +199,49 @@ def test_anonymous_requests_answer_401():
     assert response.json()["error"]["code"] == "not_authenticated"
 
 
+# --- Validating -----------------------------------------------------------------------------------
+
+EXAMPLES = Path(engine.__file__).parent / "examples"
+REFERENCE_FLOW = json.loads((EXAMPLES / "reference_flow.json").read_text())
+REFERENCE_PARAMS = json.loads((EXAMPLES / "reference_params.json").read_text())
+
+
+@pytest.mark.parametrize("factory", [StrategyInstanceFactory, StrategyTemplateFactory])
+def test_validate_says_a_complete_flow_is_valid(api, user, factory):
+    strategy = factory(owner=user, logic_flow=REFERENCE_FLOW, parameters=REFERENCE_PARAMS)
+    url = INSTANCES if factory is StrategyInstanceFactory else TEMPLATES
+
+    response = api.post(f"{url}{strategy.pk}/validate/")
+
+    assert response.status_code == 200
+    assert response.json() == {"valid": True, "problems": []}
+
+
+def test_validate_lists_every_problem_tied_to_its_node_or_edge(api, user):
+    flow = copy.deepcopy(REFERENCE_FLOW)
+    flow["edges"] = [e for e in flow["edges"] if e["id"] != "e9"]  # the entry signal loses its input
+    flow["nodes"].append({"id": "mystery", "template": "no_such_indicator"})
+    params = {k: v for k, v in REFERENCE_PARAMS.items() if k != "slow"}
+    instance = StrategyInstanceFactory(owner=user, logic_flow=flow, parameters=params)
+
+    response = api.post(f"{INSTANCES}{instance.pk}/validate/")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["valid"] is False
+    located = {(p["code"], p.get("node_id")) for p in body["problems"]}
+    assert {("unbound_param", "sma_slow"), ("missing_input", "enter_long"), ("unknown_template", "mystery")} <= located
+
+
+def test_validate_checks_an_empty_flow_needs_an_entry_signal(api, user):
+    instance = StrategyInstanceFactory(owner=user, logic_flow={"schema_version": 1, "nodes": [], "edges": []})
+
+    body = api.post(f"{INSTANCES}{instance.pk}/validate/").json()
+
+    assert body["valid"] is False
+    assert [p["code"] for p in body["problems"]] == ["no_entry_signal"]
+
+
 # --- Deleting -------------------------------------------------------------------------------------
 
 
@@ -225,10 +272,11 @@ def _calls(url: str):
     ]
 
 
-@pytest.mark.parametrize("call", range(4))
+@pytest.mark.parametrize("call", range(5))
 def test_another_users_template_answers_404_on_every_verb(api, other_user, call):
     template = StrategyTemplateFactory(owner=other_user, name="Theirs")
-    method, url, data = _calls(f"{TEMPLATES}{template.pk}/")[call]
+    url = f"{TEMPLATES}{template.pk}/"
+    method, url, data = [*_calls(url), ("post", f"{url}validate/", None)][call]
 
     response = getattr(api, method)(url, data)
 
@@ -238,11 +286,16 @@ def test_another_users_template_answers_404_on_every_verb(api, other_user, call)
     assert (template.name, template.is_deleted) == ("Theirs", False)
 
 
-@pytest.mark.parametrize("call", range(6))
+@pytest.mark.parametrize("call", range(7))
 def test_another_users_instance_answers_404_on_every_verb(api, other_user, call):
     instance = StrategyInstanceFactory(owner=other_user, name="Theirs")
     url = f"{INSTANCES}{instance.pk}/"
-    calls = [*_calls(url), ("post", f"{url}archive/", None), ("post", f"{url}unarchive/", None)]
+    calls = [
+        *_calls(url),
+        ("post", f"{url}archive/", None),
+        ("post", f"{url}unarchive/", None),
+        ("post", f"{url}validate/", None),
+    ]
     method, url, data = calls[call]
 
     response = getattr(api, method)(url, data)
