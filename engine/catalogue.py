@@ -33,7 +33,6 @@ from .templates import COMPATIBLE_PORTS, params_problems, template_problems, ver
 PRESET = "preset"
 COMPOSITE = "composite"
 CUSTOM_OPS = (PRESET, COMPOSITE)
-NOT_IN_COMPOSITES = ("SIGNAL", "RISK")
 Key = tuple[str, str]  # (name, version)
 
 

@@ -12,6 +12,7 @@ machine-readable code and the node id, edge id and/or field it concerns:
     duplicate_node_id  two nodes share an id             duplicate_edge_id  two edges share an id
     unknown_template   no template has this name          unknown_version    the template has no such version
     deleted_template   the template was deleted           invalid_template   a custom template that cannot be used
+    recursive_template a custom template that (through others) uses itself
     invalid_params     a param fails the template's JSON Schema (after defaults), named in `field`
     unbound_param      {"$param": name} with no value in `parameters`
     unknown_node       an edge names a node that is not in the flow
@@ -23,6 +24,9 @@ machine-readable code and the node id, edge id and/or field it concerns:
     duplicate_risk     a second risk rule of one kind (two stop losses ...)
     no_entry_signal    no entry_long or entry_short node
     not_allowed_in_composite  a signal or risk node inside a composite template's fragment
+
+The connection and parameter rules in `validation_rules` are enforced for system templates (the library
+controls them): `max_per_flow` (one stop loss ..., on risk rules) and `param_order` (MAVP's minperiod <= maxperiod).
 
 `compile_flow` turns a valid flow into a Plan: steps in dependency order with their params resolved, presets
 reduced to their system operation and composites inlined (inner node ids become "<composite id>/<inner id>").
@@ -185,7 +189,6 @@ class _Node:
     template: str
     label: str | None
     spec: TemplateSpec | None = None  # the template as the flow names it
-    params: dict[str, Any] | None = None  # its params, resolved and valid (None when they are not)
     target: TemplateSpec | None = None  # the system template or composite that computes it (presets reduced)
     target_params: dict[str, Any] | None = None
     inner: _Analysis | None = None  # for a composite: the analysis of its flow with this node's params
@@ -235,7 +238,7 @@ class _Analysis:
         for edge in edges:
             self._connect(edge)
         self._check_missing_inputs()
-        self._check_cycles(edges)
+        self._check_cycles()
         self._check_max_per_flow()
         if self.fragment:
             self._check_fragment_nodes()
@@ -382,7 +385,6 @@ class _Analysis:
         params = self._checked_params(node, spec, {**spec.default_parameters, **bound}, field_prefix="params")
         if params is None or not ok:
             return
-        node.params = params
         node.target, node.target_params = self._reduce_presets(node, spec, params)
 
     def _checked_params(
@@ -404,7 +406,7 @@ class _Analysis:
                 )
             params = {k: v for k, v in params.items() if k in properties}
         found += params_problems(schema, params, field=field_prefix, node_id=node.id)
-        for rule in spec.validation_rules.get("param_order", []):
+        for rule in spec.validation_rules.get("param_order", []) if spec.is_system else []:
             lower, upper = rule["lower"], rule["upper"]
             if not found and params[lower] > params[upper]:
                 found.append(
@@ -543,7 +545,7 @@ class _Analysis:
                         field=f"inputs.{port.name}",
                     )
 
-    def _check_cycles(self, edges: list[_Edge]) -> None:
+    def _check_cycles(self) -> None:
         graph: dict[str, list[str]] = {node_id: [] for node_id in self.nodes}
         for edge in self.incoming.values():
             graph[edge.source].append(edge.target)
@@ -556,15 +558,14 @@ class _Analysis:
         seen: dict[str, list[str]] = {}
         for node in self.nodes.values():
             target = node.target or node.spec
-            if target is None or "max_per_flow" not in target.validation_rules:
+            if target is None or not target.is_system or "max_per_flow" not in target.validation_rules:
                 continue
             ids = seen.setdefault(target.name, [])
             ids.append(node.id)
             limit = target.validation_rules["max_per_flow"]
             if len(ids) > limit:
-                code = "duplicate_risk" if target.node_type == "RISK" else "too_many_nodes"
                 self._add(
-                    code,
+                    "duplicate_risk",
                     f"Node {node.id}: a flow may have only {limit} {target.name} node (node {ids[0]} is already one).",
                     node_id=node.id,
                     field="template",
