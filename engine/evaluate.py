@@ -14,7 +14,7 @@ import numpy as np
 from .bars import Bars
 from .errors import FlowError, Problem
 from .flow import PASSTHROUGH_OP, Plan, Step
-from .ops import OPERATIONS, PASSTHROUGH, SIGNAL_KINDS, Call, Operation
+from .ops import OPERATIONS, PASSTHROUGH, SIGNAL_KINDS, Call, Operation, OperationError
 from .signals import StrategySignals
 
 
@@ -28,7 +28,7 @@ class Evaluation:
 
 
 def evaluate(plan: Plan, bars: Bars) -> Evaluation:
-    """Compute every step of `plan` over `bars`. Raises FlowError naming the node if TA-Lib rejects a call."""
+    """Compute every step of `plan` over `bars`. Raises FlowError naming the node when an operation cannot compute (TA-Lib refusing a call)."""
     n = len(bars)
     values: dict[str, dict[str, np.ndarray]] = {}
     signals = {kind: np.zeros(n, dtype=bool) for kind in SIGNAL_KINDS}
@@ -41,15 +41,10 @@ def evaluate(plan: Plan, bars: Bars) -> Evaluation:
         warning = _warm_up_warning(operation, step, inputs, n)
         if warning:
             warnings.append(warning)
-        if step.op == "signal":
-            kind = step.hints["signal"]
-            signals[kind] |= inputs["when"]
-            signal_nodes[kind].append(step.node_id)
-            continue
         try:
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                values[step.node_id] = operation.compute(Call(step.hints, step.params, inputs, bars))
-        except Exception as exc:  # TA-Lib reports bad parameter combinations as plain Exceptions
+                outputs = operation.compute(Call(step.hints, step.params, inputs, bars))
+        except OperationError as exc:
             name = operation.describe(step.hints, step.params)
             raise FlowError(
                 Problem(
@@ -58,6 +53,12 @@ def evaluate(plan: Plan, bars: Bars) -> Evaluation:
                     node_id=step.node_id,
                 )
             ) from exc
+        if step.outputs:
+            values[step.node_id] = outputs
+        if step.op == "signal":
+            kind = step.hints["signal"]
+            signals[kind] |= inputs["when"]
+            signal_nodes[kind].append(step.node_id)
 
     for kind in SIGNAL_KINDS:
         if signal_nodes[kind] and not signals[kind].any():

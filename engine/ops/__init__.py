@@ -6,7 +6,7 @@ become computations. Custom templates never add operations: they are presets or 
 
 from __future__ import annotations
 
-from .base import Call, Operation, PortShape, shift
+from .base import Call, Operation, OperationError, PortShape, shift
 from .builtin import (
     SIGNAL_KINDS,
     ArithmeticOp,
@@ -49,4 +49,14 @@ OPERATIONS: dict[str, Operation] = {
 }
 PASSTHROUGH = PassthroughOp()
 
-__all__ = ["OPERATIONS", "PASSTHROUGH", "SIGNAL_KINDS", "Call", "Operation", "PortShape", "RiskOp", "shift"]
+__all__ = [
+    "OPERATIONS",
+    "PASSTHROUGH",
+    "SIGNAL_KINDS",
+    "Call",
+    "Operation",
+    "OperationError",
+    "PortShape",
+    "RiskOp",
+    "shift",
+]

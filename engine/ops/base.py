@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -9,6 +10,10 @@ from typing import Any
 import numpy as np
 
 from engine.bars import Bars
+
+
+class OperationError(ValueError):
+    """An operation could not compute with these inputs and params (e.g. TA-Lib refused a parameter)."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,7 @@ class PortShape:
     params: Sequence[str]  # names of the params in the template's schema
 
 
-class Operation:
+class Operation(ABC):
     """An implementation of one `execution_hints["op"]`.
 
     `check` returns every reason the hints and ports cannot be computed (empty when they can); `compute`
@@ -48,8 +53,8 @@ class Operation:
     def check(self, hints: Mapping[str, Any], shape: PortShape) -> list[str]:
         return []
 
-    def compute(self, call: Call) -> dict[str, np.ndarray]:
-        raise NotImplementedError
+    @abstractmethod
+    def compute(self, call: Call) -> dict[str, np.ndarray]: ...
 
     def lookback(self, hints: Mapping[str, Any], params: Mapping[str, Any]) -> int:
         return 0

@@ -10,7 +10,7 @@ import numpy as np
 import talib
 from talib import abstract
 
-from .base import Call, Operation, PortShape, expect_ports
+from .base import Call, Operation, OperationError, PortShape, expect_ports
 
 
 @cache
@@ -50,7 +50,10 @@ class TalibOp(Operation):
     def compute(self, call: Call) -> dict[str, np.ndarray]:
         function = getattr(talib, call.hints["function"])
         arrays = [np.ascontiguousarray(call.inputs[port], dtype=np.float64) for port in call.hints["inputs"]]
-        result = function(*arrays, **call.params)
+        try:
+            result = function(*arrays, **call.params)
+        except Exception as exc:  # TA-Lib signals a failed call (TA_BAD_PARAM ...) with a plain Exception
+            raise OperationError(str(exc)) from exc
         results = result if isinstance(result, tuple) else (result,)
         return {
             port: np.asarray(values, dtype=np.float64)
