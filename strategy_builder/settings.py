@@ -151,6 +151,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several tables have a `status` with its own choices: name each enum after its choice set.
+    "ENUM_NAME_OVERRIDES": {
+        "StrategyStatusEnum": "strategies.choices.StrategyStatus",
+        "QuickTestStatusEnum": "quicktests.choices.QuickTestStatus",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------------
