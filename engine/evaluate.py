@@ -85,8 +85,8 @@ def _read(values: dict[str, dict[str, np.ndarray]], step: Step, port: str, n: in
     if source is None:
         return None
     value = values[source.node][source.port]
-    if value.ndim == 0 and step.input_types[port] != "number":
-        return np.full(n, value, dtype=bool if step.input_types[port] == "bool" else np.float64)
+    if value.ndim == 0 and step.input_types[port] == "series":
+        return np.full(n, value, dtype=np.float64)  # a number read as a series: the same value on every bar
     return value
 
 
