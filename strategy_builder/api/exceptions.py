@@ -100,21 +100,17 @@ def error_body(exc: exceptions.APIException) -> dict[str, Any]:
     """The response body for a REST framework exception (after `_as_api_exception`)."""
     problems = _problems_of(exc)
     code, message = _code_and_message(exc, problems)
-    return {"error": {"status": exc.status_code, "code": code, "message": message, "problems": problems}}
+    return _body(exc.status_code, code, message, problems)
+
+
+def _body(status_code: int, code: str, message: str, problems: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"error": {"status": status_code, "code": code, "message": message, "problems": problems}}
 
 
 def not_found(request: HttpRequest, exception: Exception) -> Any:
     """handler404: JSON under /api/, Django's page elsewhere."""
     if request.path.startswith(API_PREFIX):
-        body = {
-            "error": {
-                "status": 404,
-                "code": "not_found",
-                "message": f"No API endpoint at {request.path}.",
-                "problems": [],
-            }
-        }
-        return JsonResponse(body, status=404)
+        return JsonResponse(_body(404, "not_found", f"No API endpoint at {request.path}.", []), status=404)
     return django_defaults.page_not_found(request, exception)
 
 
@@ -126,14 +122,7 @@ def server_error(request: HttpRequest) -> Any:
 
 
 def _server_error_body() -> dict[str, Any]:
-    return {
-        "error": {
-            "status": 500,
-            "code": "server_error",
-            "message": "The server failed to handle this request; the error has been logged.",
-            "problems": [],
-        }
-    }
+    return _body(500, "server_error", "The server failed to handle this request; the error has been logged.", [])
 
 
 def _as_api_exception(exc: Exception) -> exceptions.APIException | None:

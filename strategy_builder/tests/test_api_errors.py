@@ -1,5 +1,6 @@
 """Every kind of error answers in the one shape: {"error": {status, code, message, problems}}."""
 
+import json
 import logging
 
 import pytest
@@ -13,7 +14,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from engine.errors import FlowError, Problem
-from strategy_builder.api.exceptions import Locked, PreconditionFailed
+from strategy_builder.api.exceptions import Locked, PreconditionFailed, server_error
 from strategy_builder.api.serializers import StrictInputMixin
 
 INSTANCES = "/api/v1/strategy-instances/"
@@ -290,6 +291,14 @@ def test_an_unknown_api_url_answers_404_in_the_shape(client):
 
     error = error_of(response)
     assert (error["code"], error["message"]) == ("not_found", "No API endpoint at /api/v1/no-such-things/.")
+
+
+def test_the_500_handler_answers_json_under_the_api_only(rf):
+    api = server_error(rf.get("/api/v1/strategy-instances/"))
+    page = server_error(rf.get("/admin/"))
+
+    assert (api.status_code, json.loads(api.content)["error"]["code"]) == (500, "server_error")
+    assert page.status_code == 500 and not page["Content-Type"].startswith("application/json")
 
 
 def test_an_unknown_page_outside_the_api_is_not_json(client):
