@@ -1,6 +1,8 @@
 import pytest
+from django.http import Http404
 
-from nodes.selectors import node_catalogue_for_user, node_template_list
+from nodes.models import NodeTemplate
+from nodes.selectors import node_catalogue_for_user, node_template_get, node_template_list
 
 from .factories import CustomNodeTemplateFactory, NodeTemplateFactory, UserFactory
 
@@ -39,6 +41,14 @@ def test_the_most_popular_query_orders_alive_templates_by_usage():
     NodeTemplateFactory(name="popular", usage_count=50)
     NodeTemplateFactory(name="gone", usage_count=99, is_deleted=True)
 
-    from nodes.models import NodeTemplate
-
     assert [t.name for t in NodeTemplate.all_objects.most_popular()] == ["popular", "rare"]
+
+
+def test_get_finds_a_system_or_own_template_and_404s_on_anyone_elses():
+    user = UserFactory()
+    system, mine, theirs = NodeTemplateFactory(), CustomNodeTemplateFactory(owner=user), CustomNodeTemplateFactory()
+
+    assert node_template_get(user, system.pk) == system
+    assert node_template_get(user, mine.pk) == mine
+    with pytest.raises(Http404):
+        node_template_get(user, theirs.pk)

@@ -122,6 +122,21 @@ def test_another_users_custom_name_is_refused_without_saying_whose_it_is():
     assert "somebody" not in message and str(other.pk) not in message
 
 
+def test_a_name_taken_by_a_concurrent_writer_after_the_check_is_still_a_validation_error(monkeypatch):
+    user = UserFactory()
+    node_template_create(actor=user, **template_data())
+    # Another writer commits the name between our check (which finds it free) and our insert, which the
+    # unique index refuses; the explanation is then looked up again.
+    answers = iter([None, "taken"])
+    monkeypatch.setattr("nodes.services._name_clash_message", lambda template: next(answers))
+
+    with pytest.raises(ValidationError) as caught:
+        node_template_create(actor=user, **template_data())
+
+    assert caught.value.message_dict == {"name": ["taken"]}
+    assert NodeTemplate.all_objects.count() == 1
+
+
 def test_a_custom_template_may_not_take_a_system_templates_name():
     NodeTemplateFactory(name="fast_average")
 
