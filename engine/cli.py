@@ -180,5 +180,5 @@ def _problem_line(path: Path, problem: Problem) -> str:
 
 
 def _print_json(payload: dict[str, Any]) -> None:
-    json.dump(payload, sys.stdout, indent=2, allow_nan=False)
-    sys.stdout.write("\n")
+    # One compact line: json's C encoder only runs without indentation, and a million-bar result is large.
+    sys.stdout.write(json.dumps(payload, allow_nan=False) + "\n")
