@@ -40,6 +40,11 @@ def node_template_get(user, template_id: str) -> NodeTemplate:
     return get_object_or_404(node_template_list(user), pk=template_id)
 
 
+def node_template_get_deleted(user, template_id: str) -> NodeTemplate:
+    """A soft-deleted template `user` could see alive, so it can be restored; 404 for anything else."""
+    return get_object_or_404(NodeTemplate.all_objects.deleted().visible_to(user), pk=template_id)
+
+
 def node_template_as_engine_dict(template: NodeTemplate) -> dict[str, Any]:
     """A row as the engine's catalogue takes it: the definition plus id, owner and deletion flags."""
     return {

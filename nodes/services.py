@@ -40,7 +40,7 @@ def _name_clash_message(template: NodeTemplate) -> str | None:
     clash = (
         NodeTemplate.all_objects.filter(name=template.name, is_system_template=template.is_system_template)
         .exclude(pk=template.pk)
-        .only("user_id", "is_deleted")
+        .only("pk", "user_id", "is_deleted")
         .first()
     )
     if clash is not None:
@@ -51,7 +51,7 @@ def _name_clash_message(template: NodeTemplate) -> str | None:
         else:
             # The unique index spans every user's custom templates; say so without revealing whose it is.
             return f"name {template.name!r} is already taken by another custom template; choose another name."
-        hint = " (it is deleted: restore it instead)" if clash.is_deleted else ""
+        hint = f" (deleted: restore it, id {clash.pk}, instead)" if clash.is_deleted else ""
         return f"name {template.name!r} is already used by {where}{hint}."
     # A flow names its templates, so a custom one must not shadow a system one (seeded or still only in the library).
     if not template.is_system_template and (

@@ -6,8 +6,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from nodes.filters import NodeTemplateFilterSet
-from nodes.selectors import node_template_list
-from nodes.services import node_template_create, node_template_soft_delete, node_template_update
+from nodes.selectors import node_template_get_deleted, node_template_list
+from nodes.services import (
+    node_template_create,
+    node_template_restore,
+    node_template_soft_delete,
+    node_template_update,
+)
 from strategy_builder.api.schema import error_responses
 
 from .serializers import (
@@ -77,6 +82,18 @@ class NodeTemplateViewSet(viewsets.ModelViewSet):
     def destroy(self, request: Request, pk: str) -> Response:
         node_template_soft_delete(template=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Restore a soft-deleted template",
+        description="Your own custom templates; staff also restore system templates. Its name is kept while "
+        "it is deleted, so restoring is how to use the name again.",
+        request=None,
+        responses={200: NodeTemplateOutputSerializer, **error_responses(403, 404)},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def restore(self, request: Request, pk: str) -> Response:
+        template = node_template_restore(template=node_template_get_deleted(request.user, pk), actor=request.user)
+        return Response(NodeTemplateOutputSerializer(template).data)
 
     @extend_schema(
         summary="Everything the node editor's palette needs, in one request",

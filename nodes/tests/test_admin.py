@@ -156,7 +156,7 @@ def test_the_add_form_rejects_a_duplicate_name_even_of_a_soft_deleted_template(c
     response = client.post(ADD, form_data())
 
     assert response.status_code == 200
-    assert "restore it instead" in " ".join(field_errors(response)["name"])
+    assert "restore it" in " ".join(field_errors(response)["name"])
     assert NodeTemplate.all_objects.count() == 1
 
 

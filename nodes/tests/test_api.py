@@ -180,6 +180,30 @@ def test_a_duplicate_name_answers_400_not_a_server_error():
     assert problem_fields(response) == {"name"}
 
 
+def test_a_user_restores_their_deleted_template_to_use_its_name_again():
+    user = UserFactory()
+    client = client_for(user)
+    mine = CustomNodeTemplateFactory(owner=user, name="fast_average", is_deleted=True)
+
+    refused = client.post(LIST, template_data())
+    assert refused.status_code == 400
+    assert mine.pk in refused.json()["error"]["problems"][0]["message"]
+
+    restored = client.post(f"{detail(mine)}restore/")
+    assert restored.status_code == 200
+    assert client.get(detail(mine)).status_code == 200
+
+
+def test_restore_answers_404_for_another_users_template_and_403_for_a_system_one():
+    client = client_for(UserFactory())
+    theirs = CustomNodeTemplateFactory(is_deleted=True)
+    system = NodeTemplateFactory(is_deleted=True)
+
+    assert client.post(f"{detail(theirs)}restore/").status_code == 404
+    assert client.post(f"{detail(system)}restore/").status_code == 403
+    assert NodeTemplate.all_objects.get(pk=system.pk).is_deleted
+
+
 def test_renaming_a_template_is_refused():
     user = UserFactory()
     mine = CustomNodeTemplateFactory(owner=user)

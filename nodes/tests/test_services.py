@@ -107,7 +107,7 @@ def test_a_name_held_by_a_soft_deleted_template_is_refused_with_a_hint_to_restor
     with pytest.raises(ValidationError) as caught:
         node_template_create(actor=staff, is_system_template=True, **template_data())
 
-    assert "restore it instead" in caught.value.message_dict["name"][0]
+    assert "restore it" in caught.value.message_dict["name"][0]
 
 
 def test_another_users_custom_name_is_refused_without_saying_whose_it_is():
