@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Q
 
 from strategy_builder.models import SoftDeleteQuerySet
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractUser
 
 
 class NodeTemplateQuerySet(SoftDeleteQuerySet):
@@ -20,7 +25,7 @@ class NodeTemplateQuerySet(SoftDeleteQuerySet):
     def in_category(self, category: str) -> NodeTemplateQuerySet:
         return self.filter(category=category)
 
-    def visible_to(self, user) -> NodeTemplateQuerySet:
+    def visible_to(self, user: AbstractUser) -> NodeTemplateQuerySet:
         """System templates and `user`'s own custom ones: everything `user` may read."""
         return self.filter(Q(is_system_template=True) | Q(is_system_template=False, user_id=str(user.pk)))
 

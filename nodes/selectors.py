@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.shortcuts import get_object_or_404
 
@@ -10,6 +10,9 @@ from engine.catalogue import Catalogue, system_catalogue
 
 from .models import NodeTemplate
 from .querysets import NodeTemplateQuerySet
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractUser
 
 # The columns a template definition consists of: what the library data, the API and the admin may set.
 DEFINITION_FIELDS = (
@@ -30,17 +33,17 @@ DEFINITION_FIELDS = (
 )
 
 
-def node_template_list(user) -> NodeTemplateQuerySet:
+def node_template_list(user: AbstractUser) -> NodeTemplateQuerySet:
     """Every alive template `user` may use: the system library and their own custom templates."""
     return NodeTemplate.objects.visible_to(user)
 
 
-def node_template_get(user, template_id: str) -> NodeTemplate:
+def node_template_get(user: AbstractUser, template_id: str) -> NodeTemplate:
     """One template `user` may read; 404 for a deleted one or another user's custom template."""
     return get_object_or_404(node_template_list(user), pk=template_id)
 
 
-def node_template_get_deleted(user, template_id: str) -> NodeTemplate:
+def node_template_get_deleted(user: AbstractUser, template_id: str) -> NodeTemplate:
     """A soft-deleted template `user` could see alive, so it can be restored; 404 for anything else."""
     return get_object_or_404(NodeTemplate.all_objects.deleted().visible_to(user), pk=template_id)
 
@@ -56,7 +59,7 @@ def node_template_as_engine_dict(template: NodeTemplate) -> dict[str, Any]:
     }
 
 
-def node_catalogue_for_user(user) -> Catalogue:
+def node_catalogue_for_user(user: AbstractUser) -> Catalogue:
     """The engine catalogue a flow of `user`'s is checked and run against: the system library plus the
     user's custom templates, soft-deleted ones included (flagged), so a flow using one is told it was deleted
     rather than that it does not exist."""

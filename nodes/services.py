@@ -1,5 +1,6 @@
-"""Writes to node_templates. Every write is validated by the engine's `template_problems` first and either
-saves a well-formed template or raises `ValidationError` keyed by field, saving nothing.
+"""Writes to node_templates. Every write is checked first (the engine's `template_problems`, the column limits,
+the unique name, and for a custom template whether the engine's catalogue could use it) and either saves a
+well-formed template or raises `ValidationError` keyed by field, saving nothing.
 
 System templates belong to staff: only staff create or change them, only superusers purge them. A custom
 template belongs to the user whose id is in `user_id`; staff may look after it too.
@@ -12,7 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -24,6 +25,9 @@ from engine.templates import template_problems, version_key
 from .models import NodeTemplate
 from .selectors import DEFINITION_FIELDS, node_template_as_engine_dict
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractUser
+
 # Flows refer to a template by name, so renaming one would break every strategy that uses it.
 IMMUTABLE_FIELDS = ("name",)
 SEED_ACTOR = "seed_node_templates"
@@ -31,7 +35,7 @@ SEED_ACTOR = "seed_node_templates"
 _VERSION_SUFFIX_RE = re.compile(r"_v\d+_\d+_\d+$")
 
 
-def _actor_name(actor) -> str:
+def _actor_name(actor: AbstractUser) -> str:
     return actor.get_username()
 
 
@@ -117,7 +121,7 @@ def _save(template: NodeTemplate, **save_kwargs) -> None:
         raise ValidationError({"name": [ValidationError(message, code="name_taken")]}) from exc
 
 
-def _ensure_may_write(actor, template: NodeTemplate) -> None:
+def _ensure_may_write(actor: AbstractUser, template: NodeTemplate) -> None:
     if template.is_system_template:
         if not actor.is_staff:
             raise PermissionDenied("Only staff may change system templates.")
@@ -127,7 +131,7 @@ def _ensure_may_write(actor, template: NodeTemplate) -> None:
 
 def node_template_create(
     *,
-    actor,
+    actor: AbstractUser,
     name: str,
     display_name: str,
     node_type: str,
@@ -178,7 +182,7 @@ def node_template_create(
     return template
 
 
-def node_template_update(*, template: NodeTemplate, actor, data: Mapping[str, Any]) -> NodeTemplate:
+def node_template_update(*, template: NodeTemplate, actor: AbstractUser, data: Mapping[str, Any]) -> NodeTemplate:
     """Return `template` with its definition changed. Writes nothing (updated_at untouched) when nothing changes."""
     _ensure_may_write(actor, template)
     unknown = sorted(set(data) - set(DEFINITION_FIELDS))
@@ -212,20 +216,20 @@ def node_template_update(*, template: NodeTemplate, actor, data: Mapping[str, An
     return updated
 
 
-def node_template_soft_delete(*, template: NodeTemplate, actor) -> NodeTemplate:
+def node_template_soft_delete(*, template: NodeTemplate, actor: AbstractUser) -> NodeTemplate:
     _ensure_may_write(actor, template)
     template.soft_delete(by=_actor_name(actor))
     return template
 
 
-def node_template_restore(*, template: NodeTemplate, actor) -> NodeTemplate:
+def node_template_restore(*, template: NodeTemplate, actor: AbstractUser) -> NodeTemplate:
     _ensure_may_write(actor, template)
     if template.is_deleted:
         template.restore(by=_actor_name(actor))
     return template
 
 
-def node_template_hard_delete(*, template: NodeTemplate, actor) -> None:
+def node_template_hard_delete(*, template: NodeTemplate, actor: AbstractUser) -> None:
     """Purge a template for good. System templates are irreplaceable (spec), so only a superuser may."""
     if template.is_system_template and not actor.is_superuser:
         raise PermissionDenied("Only a superuser may permanently delete a system template.")
@@ -239,7 +243,7 @@ def _next_minor_version(version: str) -> str:
 
 
 @transaction.atomic
-def node_template_duplicate_as_new_version(*, template: NodeTemplate, actor) -> NodeTemplate:
+def node_template_duplicate_as_new_version(*, template: NodeTemplate, actor: AbstractUser) -> NodeTemplate:
     """Copy `template` as the next free minor version, named `<base name>_v<MAJOR>_<MINOR>_<PATCH>`.
 
     The copy needs its own name because (name, is_system_template) is unique, and flows refer to templates
