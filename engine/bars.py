@@ -12,6 +12,7 @@ import csv
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
@@ -68,7 +69,7 @@ class _Column:
     unparsable: np.ndarray
     text: np.ndarray | None = None
 
-    @property
+    @cached_property
     def invalid(self) -> np.ndarray:
         return self.missing | self.unparsable
 
@@ -247,13 +248,15 @@ def _read_table(
     table, malformed = read(use_threads=True)
     if malformed:  # pyarrow numbers the skipped lines only when it reads on one thread
         table, malformed = read(use_threads=False)
-    skipped = np.array([line for line, _ in malformed], dtype=np.int64)
-    lines = np.setdiff1d(np.arange(2, table.num_rows + len(skipped) + 2), skipped, assume_unique=True)
+    lines = np.arange(2, table.num_rows + len(malformed) + 2)
+    if malformed:
+        lines = np.setdiff1d(lines, [line for line, _ in malformed], assume_unique=True)
     return table, lines, [(int(line), message) for line, message in malformed]
 
 
 def _column_from_arrow(column: pa.ChunkedArray, field: str) -> _Column:
-    """A column pyarrow has already typed: float64 prices, or whatever it inferred for the timestamps."""
+    """A column pyarrow has already typed: float64 prices, or whatever it inferred for the timestamps.
+    Clean columns go straight to numpy (no pyarrow.compute, whose first use costs a noticeable import)."""
     import pyarrow as pa
 
     missing = (
@@ -261,13 +264,17 @@ def _column_from_arrow(column: pa.ChunkedArray, field: str) -> _Column:
     )
     kind = column.type
     if field != "timestamp":
-        return _Column(column.to_numpy(), missing, np.zeros_like(missing))
+        return _Column(column.to_numpy(), missing, np.zeros_like(missing))  # empty cells read as NaN
     if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
-        zone = kind.tz if pa.types.is_timestamp(kind) else None
-        nanos = column.cast(pa.timestamp("ns", tz=zone)).cast(pa.int64()).fill_null(0).to_numpy()
-        return _Column(nanos, missing, np.zeros_like(missing))
+        nanos, unreadable = _nanos_from_datetime64(column.to_numpy())  # UTC whether or not a zone was given
+        parsed = _Column(nanos, missing, unreadable & ~missing)
+        if parsed.unparsable.any():  # dates beyond the nanosecond range: keep what they said, for the report
+            rows = np.flatnonzero(parsed.unparsable)
+            parsed.text = np.full(len(column), None, dtype=object)
+            parsed.text[rows] = [str(value) for value in column.take(rows).to_pylist()]
+        return parsed
     if pa.types.is_integer(kind) or pa.types.is_floating(kind):
-        return _epoch(column.cast(pa.float64()).to_numpy(zero_copy_only=False), missing)
+        return _epoch(column.to_numpy(), missing)
     if pa.types.is_null(kind):
         return _Column(np.zeros(len(column), dtype=np.int64), missing, np.zeros_like(missing))
     return _timestamps_from_strings(column.to_pandas())
@@ -307,6 +314,8 @@ def _timestamps_from_series(series: pd.Series) -> _Column:
     """Timestamps from a DataFrame column of any dtype: datetimes (naive means UTC), epoch numbers or text."""
     import pandas as pd
 
+    if pd.api.types.is_integer_dtype(series.dtype) and not series.hasnans:
+        return _epoch(series.to_numpy(dtype=np.int64), np.zeros(len(series), dtype=bool))
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         return _epoch(series.to_numpy(dtype=np.float64, na_value=np.nan), series.isna().to_numpy())
     if not pd.api.types.is_datetime64_any_dtype(series.dtype):
@@ -321,22 +330,33 @@ def _utc_nanos(datetimes: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     import pandas as pd
 
     index = pd.DatetimeIndex(datetimes)
-    index = index.tz_convert("UTC") if index.tz is not None else index.tz_localize("UTC")
-    micros = index.as_unit("us").asi8
-    readable = ~index.isna() & (np.abs(micros) < _INT64_NS_LIMIT / 1000)
-    return np.where(readable, micros * 1000, 0), ~readable
+    if index.tz is not None:
+        index = index.tz_convert(None)  # naive UTC
+    return _nanos_from_datetime64(index.to_numpy())
+
+
+def _nanos_from_datetime64(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """numpy datetime64 of any unit as int64 nanoseconds, exactly; and which are NaT or out of the ns range."""
+    unit, count = np.datetime_data(values.dtype)
+    ns_per_step = int(np.timedelta64(count, unit) // np.timedelta64(1, "ns"))
+    steps = values.view(np.int64)
+    readable = ~np.isnat(values) & (np.abs(steps) < _INT64_NS_LIMIT / ns_per_step)
+    return np.where(readable, steps * ns_per_step, 0), ~readable
 
 
 def _epoch(numbers: np.ndarray, missing: np.ndarray) -> _Column:
-    """Epoch numbers to nanoseconds; the unit (s, ms, us, ns) follows from the largest magnitude in the column."""
+    """Epoch numbers to nanoseconds; the unit (s, ms, us, ns) follows from the largest magnitude in the column.
+    Whole numbers are scaled in integers, so millisecond and finer timestamps stay exact."""
     finite = np.isfinite(numbers)
-    largest = np.abs(numbers[finite]).max(initial=0.0)
+    largest = np.abs(numbers[finite]).max(initial=0)
     ns_per_unit = next((ns for bound, ns in _EPOCH_UNITS if largest < bound), 1)
-    with np.errstate(invalid="ignore"):
-        scaled = numbers * ns_per_unit
-        readable = finite & (np.abs(scaled) < _INT64_NS_LIMIT)
+    readable = finite & (np.abs(numbers) < _INT64_NS_LIMIT / ns_per_unit)
+    usable = numbers[readable]
     nanos = np.zeros(len(numbers), dtype=np.int64)
-    nanos[readable] = np.round(scaled[readable]).astype(np.int64)
+    if usable.dtype.kind in "iu" or np.array_equal(usable, np.trunc(usable)):
+        nanos[readable] = usable.astype(np.int64) * ns_per_unit
+    else:
+        nanos[readable] = np.round(usable * ns_per_unit).astype(np.int64)
     return _Column(nanos, missing, ~readable & ~missing)
 
 
@@ -416,11 +436,16 @@ def _check_cells(columns: dict[str, _Column], blank: np.ndarray, problems: _Prob
 
 def _check_order(stamps: _Column, problems: _Problems) -> None:
     """Each timestamp must come after the previous readable one."""
-    rows = np.flatnonzero(~stamps.invalid)
-    steps = np.diff(stamps.values[rows])
+    # Unreadable timestamps are left out, so each is compared with the readable one before it.
+    rows = np.flatnonzero(~stamps.invalid) if stamps.invalid.any() else None
+    steps = np.diff(stamps.values if rows is None else stamps.values[rows])
+
+    def failing(mask: np.ndarray) -> np.ndarray:
+        later = np.flatnonzero(mask) + 1
+        return later if rows is None else rows[later]
 
     def where(row: int) -> str:
-        before = int(rows[np.searchsorted(rows, row) - 1])
+        before = row - 1 if rows is None else int(rows[np.searchsorted(rows, row) - 1])
         return f"line {problems.lines[before]}" if problems.lines is not None else f"row {before}"
 
     def iso(row: int) -> str:
@@ -428,26 +453,29 @@ def _check_order(stamps: _Column, problems: _Problems) -> None:
         return np.datetime_as_string(np.datetime64(nanos, "ns"), unit="s" if nanos % 10**9 == 0 else "ns") + "Z"
 
     problems.add_rows(
-        rows[1:][steps == 0],
+        failing(steps == 0),
         "duplicate_timestamp",
         "timestamp",
         lambda row: f"timestamp {iso(row)} repeats the bar at {where(row)}",
     )
     problems.add_rows(
-        rows[1:][steps < 0],
+        failing(steps < 0),
         "timestamp_not_increasing",
         "timestamp",
         lambda row: f"timestamp {iso(row)} is earlier than the bar before it ({where(row)})",
     )
 
 
+def _finite_or_nan(values: np.ndarray) -> np.ndarray:
+    """Empty and unparsable cells already read as NaN; infinities become NaN too."""
+    return values if np.isfinite(values).all() else np.where(np.isinf(values), np.nan, values)
+
+
 def _check_prices(columns: dict[str, _Column], problems: _Problems) -> None:
     """Prices positive, volume not negative, and each bar's range consistent: low <= open, close <= high."""
-    # Cells already reported (empty, not a number, NaN, inf) become NaN, which every comparison below skips,
+    # Cells already reported (empty, not a number, NaN, inf) are NaN here, which every comparison below skips,
     # so a bad cell is reported once while the rest of its row is still checked.
-    o, h, lo, c, v = (
-        np.where(np.isfinite(columns[f].values) & ~columns[f].invalid, columns[f].values, np.nan) for f in FIELDS
-    )
+    o, h, lo, c, v = (_finite_or_nan(columns[f].values) for f in FIELDS)
     prices = dict(zip(PRICE_FIELDS, (o, h, lo, c), strict=True))
 
     def beyond(row: int, side: str) -> str:

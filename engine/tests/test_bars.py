@@ -78,6 +78,23 @@ def test_timestamps_in_every_accepted_form_become_utc_nanoseconds(first, second)
     assert bars.timestamp.tolist() == [1577836800 * 10**9, 1577836860 * 10**9]
 
 
+def test_epoch_milliseconds_and_fractional_seconds_keep_their_precision():
+    text = HEADER + "1577836800123,10,11,9,10.5,100\n1577836800124,10,11,9,10.5,100\n"
+    assert read_csv(io.StringIO(text)).timestamp.tolist() == [1577836800123000000, 1577836800124000000]
+
+    text = HEADER + "2020-01-01T00:00:00.000000001Z,10,11,9,10.5,100\n2020-01-01T00:00:00.5Z,10,11,9,10.5,100\n"
+    assert read_csv(io.StringIO(text)).timestamp.tolist() == [1577836800000000001, 1577836800500000000]
+
+
+def test_dates_beyond_what_nanoseconds_can_hold_are_reported_as_written():
+    with pytest.raises(DataError) as raised:
+        read_csv(io.StringIO(HEADER + "3000-01-01,10,11,9,10.5,100\n"))
+
+    (problem,) = raised.value.problems
+    assert (problem.code, problem.line, problem.field) == ("bad_timestamp", 2, "timestamp")
+    assert "3000-01-01" in problem.message
+
+
 def test_mixed_zone_offsets_in_one_file_are_each_converted_to_utc():
     text = HEADER + "2020-01-01T00:00:00Z,10,11,9,10.5,100\n2020-01-01T02:00:00+01:00,10,11,9,10.5,100\n"
 
