@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.shortcuts import get_object_or_404
 
-from engine.catalogue import Catalogue, system_catalogue
+from engine.catalogue import Catalogue, Port, system_catalogue
+from engine.templates import COMPATIBLE_PORTS, PORT_TYPES
 
+from .choices import NodeType
 from .models import NodeTemplate
 from .querysets import NodeTemplateQuerySet
 
@@ -65,3 +67,53 @@ def node_catalogue_for_user(user: AbstractUser) -> Catalogue:
     rather than that it does not exist."""
     custom = NodeTemplate.all_objects.for_user(user).custom()
     return system_catalogue().with_templates(node_template_as_engine_dict(t) for t in custom)
+
+
+_PALETTE_FIELDS = (
+    "id",
+    "name",
+    "display_name",
+    "description",
+    "node_type",
+    "category",
+    "version",
+    "parameter_schema",
+    "default_parameters",
+    "input_ports",
+    "output_ports",
+    "icon",
+    "color",
+    "is_system_template",
+)
+
+
+def _port_dict(port: Port) -> dict[str, Any]:
+    described = {"name": port.name, "type": port.type, "required": port.required, "label": port.label}
+    return {key: value for key, value in described.items() if value is not None}
+
+
+def node_palette_for_user(user: AbstractUser) -> dict[str, Any]:
+    """What the node editor needs to draw its palette, in one piece: every template `user` may place, grouped
+    by node type, and which port types an edge may join. A preset that inherits its base's ports shows them,
+    and a custom template the engine cannot use now (its base was deleted ...) says why."""
+    catalogue = node_catalogue_for_user(user)
+    groups: dict[str, list[dict[str, Any]]] = {value: [] for value in NodeType.values}
+    for template in node_template_list(user):
+        entry = {name: getattr(template, name) for name in _PALETTE_FIELDS}
+        entry["problems"] = []
+        spec = None if template.is_system_template else catalogue.get(template.name, template.version)
+        if spec is not None and not spec.is_system:
+            entry["problems"] = [problem.message for problem in catalogue.problems(spec)]
+            if not template.input_ports and not template.output_ports:
+                entry["input_ports"] = [_port_dict(port) for port in spec.inputs]
+                entry["output_ports"] = [_port_dict(port) for port in spec.outputs]
+        groups[template.node_type].append(entry)
+    return {
+        "groups": [
+            {"node_type": value, "label": NodeType(value).label, "templates": groups[value]}
+            for value in NodeType.values
+            if groups[value]
+        ],
+        "port_types": list(PORT_TYPES),
+        "compatible_ports": [{"source": source, "target": target} for source, target in sorted(COMPATIBLE_PORTS)],
+    }

@@ -3,7 +3,7 @@ they do not know; what makes a template well-formed is checked once, by the serv
 
 from rest_framework import serializers
 
-from engine.templates import COMPATIBLE_PORTS, PORT_TYPES
+from engine.templates import PORT_TYPES
 from nodes.choices import NodeType
 from nodes.models import NodeTemplate
 from nodes.selectors import DEFINITION_FIELDS
@@ -38,28 +38,27 @@ class NodeTemplateOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CatalogueTemplateSerializer(serializers.ModelSerializer):
+class CatalogueTemplateSerializer(serializers.Serializer):
     """What the node editor needs to draw one template in its palette and its parameter form."""
 
-    class Meta:
-        model = NodeTemplate
-        fields = (
-            "id",
-            "name",
-            "display_name",
-            "description",
-            "node_type",
-            "category",
-            "version",
-            "parameter_schema",
-            "default_parameters",
-            "input_ports",
-            "output_ports",
-            "icon",
-            "color",
-            "is_system_template",
-        )
-        read_only_fields = fields
+    id = serializers.CharField()
+    name = serializers.CharField()
+    display_name = serializers.CharField()
+    description = serializers.CharField(allow_null=True)
+    node_type = serializers.ChoiceField(choices=NodeType.choices)
+    category = serializers.CharField(allow_null=True)
+    version = serializers.CharField()
+    parameter_schema = serializers.JSONField(help_text="JSON Schema of the node's params.")
+    default_parameters = serializers.JSONField()
+    input_ports = serializers.JSONField(help_text="[{name, type, required?, label?, description?}]")
+    output_ports = serializers.JSONField(help_text="[{name, type, label?, description?}]")
+    icon = serializers.CharField(allow_null=True)
+    color = serializers.CharField(allow_null=True)
+    is_system_template = serializers.BooleanField()
+    problems = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Why the engine cannot use this custom template now (e.g. its base was deleted); empty if it can.",
+    )
 
 
 class CatalogueGroupSerializer(serializers.Serializer):
@@ -79,18 +78,3 @@ class CatalogueSerializer(serializers.Serializer):
     groups = CatalogueGroupSerializer(many=True)
     port_types = serializers.ListField(child=serializers.ChoiceField(choices=PORT_TYPES))
     compatible_ports = PortCompatibilitySerializer(many=True)
-
-    @staticmethod
-    def build(templates) -> dict:
-        by_type: dict[str, list[NodeTemplate]] = {value: [] for value in NodeType.values}
-        for template in templates:
-            by_type[template.node_type].append(template)
-        return {
-            "groups": [
-                {"node_type": value, "label": NodeType(value).label, "templates": by_type[value]}
-                for value in NodeType.values
-                if by_type[value]
-            ],
-            "port_types": list(PORT_TYPES),
-            "compatible_ports": [{"source": source, "target": target} for source, target in sorted(COMPATIBLE_PORTS)],
-        }

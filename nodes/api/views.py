@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from nodes.filters import NodeTemplateFilterSet
-from nodes.selectors import node_template_get_deleted, node_template_list
+from nodes.selectors import node_palette_for_user, node_template_get_deleted, node_template_list
 from nodes.services import (
     node_template_create,
     node_template_restore,
@@ -104,5 +104,4 @@ class NodeTemplateViewSet(viewsets.ModelViewSet):
     )
     @action(detail=False, pagination_class=None, filter_backends=[])
     def catalogue(self, request: Request) -> Response:
-        templates = self.get_queryset()
-        return Response(CatalogueSerializer(CatalogueSerializer.build(templates)).data)
+        return Response(CatalogueSerializer(node_palette_for_user(request.user)).data)

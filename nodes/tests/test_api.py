@@ -280,6 +280,22 @@ def test_catalogue_groups_every_usable_template_by_node_type_with_what_the_edito
     assert set(body["port_types"]) == {"series", "bool", "number"}
 
 
+def test_catalogue_shows_a_presets_inherited_ports_and_why_a_custom_template_cannot_be_used():
+    user = UserFactory()
+    CustomNodeTemplateFactory(owner=user, name="my_sma", input_ports=[], output_ports=[])
+    CustomNodeTemplateFactory(owner=user, name="my_base", is_deleted=True)
+    CustomNodeTemplateFactory(owner=user, name="my_derived", execution_hints={"op": "preset", "base": "my_base"})
+
+    body = client_for(user).get(CATALOGUE).json()
+
+    templates = {t["name"]: t for group in body["groups"] for t in group["templates"]}
+    assert set(templates) == {"my_sma", "my_derived"}
+    assert templates["my_sma"]["problems"] == []
+    assert [(p["name"], p["type"]) for p in templates["my_sma"]["input_ports"]] == [("series", "series")]
+    assert [(p["name"], p["type"]) for p in templates["my_sma"]["output_ports"]] == [("value", "series")]
+    assert "deleted" in " ".join(templates["my_derived"]["problems"])
+
+
 def test_the_openapi_schema_documents_the_node_template_endpoints():
     response = client_for(UserFactory()).get("/api/schema/?format=json")
 
