@@ -7,7 +7,9 @@ default_storage as gzip JSON and leaves a small pointer in its place::
     {"archived": true, "archive_path": "archive/quick_tests/2026/08/<id>.json.gz", "archived_at": "..."}
 
 `metrics_summary` stays in the row, so lists and comparisons never touch the archive;
-`quicktest_result()` reads the full result back from wherever it is.
+`quicktest_result()` reads the full result back from wherever it is. The trade list already lives in
+its own file (quicktests.results); the pointer keeps its `trades_file` name, so trades stay readable
+and the purge deletes that file with the row.
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ def quicktests_archive(*, now: datetime | None = None, batch_size: int | None = 
 
 def quicktests_purge(*, now: datetime | None = None, batch_size: int | None = None) -> int:
     """Hard-delete tests older than QUICKTEST_DELETE_AFTER whose strategy instance is ARCHIVED, with
-    their archive files; the number deleted."""
+    their archive and trades files (once the deletion is committed); the number deleted."""
     now = now or timezone.now()
     due = QuickTest.all_objects.filter(
         instance__status=StrategyStatus.ARCHIVED, created_at__lt=now - settings.QUICKTEST_DELETE_AFTER
@@ -80,10 +82,14 @@ def quicktests_purge(*, now: datetime | None = None, batch_size: int | None = No
     count = 0
     for ids in batches(due, batch_size=batch_size):
         with transaction.atomic():
-            rows = list(due.filter(pk__in=ids).select_for_update().values_list("pk", "test_result__archive_path"))
-            QuickTest.all_objects.filter(pk__in=[pk for pk, _ in rows]).delete()
-            archives = [path for _, path in rows if path]
-            transaction.on_commit(lambda archives=archives: _delete_archives(archives))
+            rows = list(
+                due.filter(pk__in=ids)
+                .select_for_update()
+                .values_list("pk", "test_result__archive_path", "test_result__trades_file")
+            )
+            QuickTest.all_objects.filter(pk__in=[pk for pk, *_ in rows]).delete()
+            files = [path for _, *paths in rows for path in paths if path]
+            transaction.on_commit(lambda files=files: _delete_files(files))
         count += len(rows)
     return count
 
@@ -102,10 +108,13 @@ def _archive(quick_test: QuickTest, now: datetime) -> int:
         default_storage.delete(path)
     saved_as = default_storage.save(path, ContentFile(payload))
     pointer = {"archived": True, "archive_path": saved_as, "archived_at": now.isoformat()}
+    trades_file = quick_test.test_result.get("trades_file") if isinstance(quick_test.test_result, dict) else None
+    if trades_file:
+        pointer["trades_file"] = trades_file
     return QuickTest.all_objects.filter(pk=quick_test.pk).update(test_result=pointer, updated_at=now)
 
 
-def _delete_archives(paths: list[str]) -> None:
+def _delete_files(paths: list[str]) -> None:
     for path in paths:
         default_storage.delete(path)
 

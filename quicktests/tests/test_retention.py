@@ -3,6 +3,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
@@ -149,3 +150,24 @@ def test_the_beat_tasks_archive_and_purge_with_the_current_time(django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         assert purge_archived_strategies_task.apply().get() == 1
     assert list(QuickTest.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+def test_the_trades_file_stays_reachable_from_an_archived_row_and_goes_with_the_purge(
+    django_capture_on_commit_callbacks,
+):
+    trades_file = default_storage.save("quicktests/q1/trades.parquet", ContentFile(b"parquet bytes"))
+    test = quick_test(
+        age_days=400,
+        instance=StrategyInstanceFactory(status=StrategyStatus.ARCHIVED),
+        result={**FULL_RESULT, "trades_file": trades_file},
+    )
+
+    quicktests_archive(now=NOW)
+    test.refresh_from_db()
+    assert test.test_result["trades_file"] == trades_file
+    assert quicktest_result(test)["trades_file"] == trades_file
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert quicktests_purge(now=NOW) == 1
+    assert not default_storage.exists(trades_file)
+    assert not default_storage.exists(test.test_result["archive_path"])
