@@ -4,7 +4,8 @@
      "nodes": [{"id", "template", "version"?, "label"?, "params"?, "position"?}],
      "edges": [{"id"?, "source", "source_port", "target", "target_port"}]}
 
-An edge without an id is called "e<index>" (0-based, its place in the list). A param may be bound to a
+An edge without an id is called "e<index>" (0-based, its place in the list); an optional key set to null counts
+as absent. A param may be bound to a
 strategy parameter with {"$param": "name"}; `parameters` supplies the values. Every problem carries a
 machine-readable code and the node id, edge id and/or field it concerns:
 
@@ -289,6 +290,7 @@ class _Analysis:
             self._add("invalid_format", f"{where}.id must be a non-empty string.", field=f"{where}.id")
             return
         problems_before = len(self.problems)
+        raw = {key: value for key, value in raw.items() if value is not None or key in ("id", "template")}
         for key in sorted(set(raw) - NODE_KEYS):
             self._add("invalid_format", f"Node {node_id} has an unknown key {key!r}.", node_id=node_id, field=key)
         for key in ("template", *(k for k in ("version", "label") if k in raw)):
@@ -451,7 +453,7 @@ class _Analysis:
         if not isinstance(raw, dict):
             self._add("invalid_format", f"{where} must be an object.", field=where)
             return None
-        edge_id = raw.get("id", f"e{index}")
+        edge_id = f"e{index}" if raw.get("id") is None else raw["id"]
         if not isinstance(edge_id, str) or not edge_id:
             self._add("invalid_format", f"{where}.id must be a non-empty string.", field=f"{where}.id")
             return None

@@ -87,6 +87,14 @@ def test_edges_without_an_id_are_named_by_their_index():
     assert problems(f) == [("unknown_port", "down", "e3", "target_port"), ("missing_input", "down", None, "inputs.a")]
 
 
+def test_optional_keys_set_to_null_count_as_absent():
+    f = sma_cross()
+    f["nodes"][1].update(version=None, label=None, params=None, position=None)
+    f["edges"][0]["id"] = None
+    assert validate_flow(f, CATALOGUE) == []
+    assert compile_flow(f, CATALOGUE).step("avg").params == {"timeperiod": 30}
+
+
 def test_two_nodes_with_one_id_is_duplicate_node_id():
     f = sma_cross()
     f["nodes"].append({"id": "avg", "template": "ema"})
