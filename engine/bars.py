@@ -255,8 +255,7 @@ def _read_table(
 
 
 def _column_from_arrow(column: pa.ChunkedArray, field: str) -> _Column:
-    """A column pyarrow has already typed: float64 prices, or whatever it inferred for the timestamps.
-    Clean columns go straight to numpy (no pyarrow.compute, whose first use costs a noticeable import)."""
+    """A column pyarrow has already typed: float64 prices, or whatever it inferred for the timestamps."""
     import pyarrow as pa
 
     missing = (
