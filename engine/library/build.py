@@ -84,15 +84,8 @@ def _input_ports(info: FunctionInfo, port_text: dict[str, dict[str, str]]) -> tu
 
 
 def _output_ports(info: FunctionInfo, port_text: dict[str, dict[str, str]]) -> tuple[list[dict], list[str]]:
-    if len(info.outputs) == 1:
-        text = port_text.get(info.outputs[0], {})
-        port = {
-            "name": "value",
-            "type": "series",
-            "label": info.name,
-            **({"description": text["description"]} if "description" in text else {}),
-        }
-        return [port], ["value"]
+    if len(info.outputs) == 1:  # TA-Lib calls a lone output "real" or "integer": it is the node's value
+        return [{"name": "value", "type": "series", "label": info.name}], ["value"]
     ports = []
     for output in info.outputs:
         if output not in port_text:
