@@ -88,7 +88,11 @@ class Plan:
     risk_nodes: Mapping[str, str]
 
     def step(self, node_id: str) -> Step:
-        return next(s for s in self.steps if s.node_id == node_id)
+        """The step computing `node_id` (KeyError if the plan has none, e.g. for a risk node)."""
+        for step in self.steps:
+            if step.node_id == node_id:
+                return step
+        raise KeyError(node_id)
 
 
 def flow_template_names(flow: Any) -> set[str]:
