@@ -329,3 +329,13 @@ def test_a_system_template_staff_deleted_is_reported_as_deleted():
 def test_a_malformed_custom_template_keeps_its_problems_for_the_flow_to_report():
     catalogue = SYSTEM.with_templates([custom("half", {"op": "preset", "base": "sma"}, node_type="GADGET")])
     assert [p.field for p in catalogue.problems(catalogue.get("half"))] == ["node_type"]
+
+
+def test_a_preset_of_a_composite_fixes_the_composite_params():
+    catalogue = SYSTEM.with_templates(
+        [composite_gap(), custom("gap_50", {"op": "preset", "base": "lagged_gap", "fixed_params": {"period": 50}})]
+    )
+    assert [p.name for p in catalogue.get("gap_50").inputs] == ["series", "previous"]
+    f = composite_strategy()
+    f["nodes"][1]["template"] = "gap_50"
+    assert compile_flow(f, catalogue).step("gap/avg").params == {"timeperiod": 50}
