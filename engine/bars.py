@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
@@ -73,6 +74,14 @@ class _Column:
     def invalid(self) -> np.ndarray:
         return self.missing | self.unparsable
 
+    def noting(self, written: Callable[[np.ndarray], list[Any]]) -> _Column:
+        """Keep how the first unparsable cells were written, for the report, when they were not read as text."""
+        rows = np.flatnonzero(self.unparsable)[:MAX_PROBLEMS]
+        if len(rows) and self.text is None:
+            self.text = np.full(len(self.values), None, dtype=object)
+            self.text[rows] = [str(value) for value in written(rows)]
+        return self
+
     def head(self, rows: int) -> _Column:
         text = None if self.text is None else self.text[:rows]
         return _Column(self.values[:rows], self.missing[:rows], self.unparsable[:rows], text)
@@ -132,7 +141,10 @@ def read_csv(path_or_buffer: str | os.PathLike[str] | IO[bytes] | IO[str] | byte
         table, lines, malformed = _read_table(source, names, as_text=False)
         columns = {field: _column_from_arrow(table.column(names[field]), field) for field in COLUMNS}
     except pa.ArrowInvalid:
-        table, lines, malformed = _read_table(source, names, as_text=True)
+        try:
+            table, lines, malformed = _read_table(source, names, as_text=True)
+        except pa.ArrowInvalid as error:
+            raise DataError(_unparsable_file(source, error)) from error
         columns = {field: _column_from_text(table.column(names[field]), field) for field in COLUMNS}
     return _validated(columns, lines, malformed)
 
@@ -143,7 +155,9 @@ def bars_from_frame(df: pd.DataFrame) -> Bars:
     Problems name the row position (as `df.iloc` counts)."""
     import pandas as pd
 
-    names = _columns_by_field([str(c) for c in df.columns], lines=False, has_index_timestamps=_has_datetime_index(df))
+    names = _columns_by_field(
+        [str(c) for c in df.columns], lines=False, has_index_timestamps=isinstance(df.index, pd.DatetimeIndex)
+    )
     columns = {}
     for field in COLUMNS:
         series = df[names[field]] if field in names else df.index.to_series()
@@ -188,6 +202,19 @@ def _open(path_or_buffer: Any) -> tuple[Any, list[str] | None]:
         return source, None
     header = next(csv.reader([first.decode("utf-8-sig", errors="replace").rstrip("\r\n")]), [])
     return source, header
+
+
+def _unparsable_file(source: Any, error: Exception) -> Problem:
+    """Why pyarrow cannot read the file even as text: bytes that are not UTF-8 (located to their line), or
+    whatever else its parser says."""
+    data = Path(source).read_bytes() if isinstance(source, str) else bytes(source)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as undecodable:
+        line = data.count(b"\n", 0, undecodable.start) + 1
+        byte = data[undecodable.start : undecodable.start + 1].hex()
+        return Problem(code="not_utf8", message=f"byte 0x{byte} is not UTF-8 text; save the file as UTF-8", line=line)
+    return Problem(code="unreadable_csv", message=f"the file cannot be parsed as CSV: {error}")
 
 
 def _columns_by_field(header: list[str], *, lines: bool, has_index_timestamps: bool = False) -> dict[str, str]:
@@ -266,12 +293,7 @@ def _column_from_arrow(column: pa.ChunkedArray, field: str) -> _Column:
         return _Column(column.to_numpy(), missing, np.zeros_like(missing))  # empty cells read as NaN
     if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
         nanos, unreadable = _nanos_from_datetime64(column.to_numpy())  # UTC whether or not a zone was given
-        parsed = _Column(nanos, missing, unreadable & ~missing)
-        if parsed.unparsable.any():  # dates beyond the nanosecond range: keep what they said, for the report
-            rows = np.flatnonzero(parsed.unparsable)
-            parsed.text = np.full(len(column), None, dtype=object)
-            parsed.text[rows] = [str(value) for value in column.take(rows).to_pylist()]
-        return parsed
+        return _Column(nanos, missing, unreadable & ~missing).noting(lambda rows: column.take(rows).to_pylist())
     if pa.types.is_integer(kind) or pa.types.is_floating(kind):
         return _epoch(column.to_numpy(), missing)
     if pa.types.is_null(kind):
@@ -321,7 +343,7 @@ def _timestamps_from_series(series: pd.Series) -> _Column:
         return _timestamps_from_strings(series.astype("str").where(series.notna()))
     missing = series.isna().to_numpy()
     nanos, unreadable = _utc_nanos(series)
-    return _Column(nanos, missing, unreadable & ~missing)
+    return _Column(nanos, missing, unreadable & ~missing).noting(lambda rows: series.iloc[rows].tolist())
 
 
 def _utc_nanos(datetimes: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -356,13 +378,7 @@ def _epoch(numbers: np.ndarray, missing: np.ndarray) -> _Column:
         nanos[readable] = usable.astype(np.int64) * ns_per_unit
     else:
         nanos[readable] = np.round(usable * ns_per_unit).astype(np.int64)
-    return _Column(nanos, missing, ~readable & ~missing)
-
-
-def _has_datetime_index(df: pd.DataFrame) -> bool:
-    import pandas as pd
-
-    return isinstance(df.index, pd.DatetimeIndex)
+    return _Column(nanos, missing, ~readable & ~missing).noting(lambda rows: numbers[rows].tolist())
 
 
 def _validated(columns: dict[str, _Column], lines: np.ndarray | None, malformed: list[tuple[int, str]]) -> Bars:
@@ -399,7 +415,7 @@ def _validated(columns: dict[str, _Column], lines: np.ndarray | None, malformed:
 
 def _check_cells(columns: dict[str, _Column], blank: np.ndarray, problems: _Problems) -> None:
     def text(column: _Column, row: int) -> str:
-        return repr(column.text[row]) if column.text is not None else "the value"
+        return repr(column.text[row]) if column.text is not None else "value"
 
     stamps = columns["timestamp"]
     problems.add_rows(

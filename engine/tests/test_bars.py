@@ -229,6 +229,15 @@ def test_problems_beyond_the_cap_are_counted_not_listed():
     assert problems[-1].message.startswith("30 more")
 
 
+def test_bytes_that_are_not_utf8_are_located_to_their_line():
+    data = (HEADER + GOOD_ROW + "2020-01-01T00:01:00Z,10,11,9,10.5,1").encode() + b"\xe90\n"
+
+    with pytest.raises(DataError) as raised:
+        read_csv(data)
+
+    assert [(p.code, p.line) for p in raised.value.problems] == [("not_utf8", 3)]
+
+
 def test_a_missing_file_raises_the_operating_system_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         read_csv(tmp_path / "nope.csv")
