@@ -125,21 +125,16 @@ def simulate(bars: Bars, signals: StrategySignals, config: BacktestConfig) -> Si
     n = len(bars)
     if n == 0:
         raise DataError(Problem(code="no_bars", message="There are no bars to backtest."))
-    arrays = _signal_arrays(signals, n)
+    codes = _signal_codes(signals, n, config.direction)
     risk = _risk_settings(signals)
-    allow_long = config.direction in ("long", "both")
-    allow_short = config.direction in ("short", "both")
-    max_trades = int(allow_long) * int(np.count_nonzero(arrays[0])) + int(allow_short) * int(
-        np.count_nonzero(arrays[2])
-    )
-    out = _run(
+    # at most one trade per entry signal
+    max_trades = int(np.count_nonzero(codes & (ENTRY_LONG_BIT | ENTRY_SHORT_BIT)))
+    equity, records, skipped, liquidated = _run(
         _prices(bars.open),
         _prices(bars.high),
         _prices(bars.low),
         _prices(bars.close),
-        *arrays,
-        allow_long,
-        allow_short,
+        codes,
         config.fill == "close",
         config.whole_units,
         config.initial_capital,
@@ -149,15 +144,14 @@ def simulate(bars: Bars, signals: StrategySignals, config: BacktestConfig) -> Si
         *risk,
         max_trades,
     )
-    equity, tf, ti, count, skipped, liquidated = out
     trades = Trades(
-        entry_bar=ti[:count, _T_ENTRY_BAR].copy(),
-        exit_bar=ti[:count, _T_EXIT_BAR].copy(),
-        entry_price=tf[:count, _T_ENTRY_PRICE].copy(),
-        exit_price=tf[:count, _T_EXIT_PRICE].copy(),
-        units=tf[:count, _T_UNITS].copy(),
-        commission=tf[:count, _T_COMMISSION].copy(),
-        exit_reason=ti[:count, _T_REASON].astype(np.int8),
+        entry_bar=records[:, _ENTRY_BAR].astype(np.int64),
+        exit_bar=records[:, _EXIT_BAR].astype(np.int64),
+        entry_price=records[:, _ENTRY_PRICE].copy(),
+        exit_price=records[:, _EXIT_PRICE].copy(),
+        units=records[:, _UNITS].copy(),
+        commission=records[:, _COMMISSION].copy(),
+        exit_reason=records[:, _REASON].astype(np.int8),
     )
     warnings = []
     if skipped:
@@ -178,10 +172,17 @@ def _prices(values: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(values, dtype=np.float64)
 
 
-def _signal_arrays(signals: StrategySignals, n: int) -> tuple[np.ndarray, ...]:
-    arrays = []
+def _signal_codes(signals: StrategySignals, n: int, direction: str) -> np.ndarray:
+    """One uint8 per bar with a bit per signal; the signals of a side `direction` excludes are left out."""
+    codes = np.zeros(n, dtype=np.uint8)
     problems = []
-    for name in ("entry_long", "exit_long", "entry_short", "exit_short"):
+    sides = {"long": ("long",), "short": ("short",), "both": ("long", "short")}[direction]
+    for name, bit in (
+        ("entry_long", ENTRY_LONG_BIT),
+        ("exit_long", EXIT_LONG_BIT),
+        ("entry_short", ENTRY_SHORT_BIT),
+        ("exit_short", EXIT_SHORT_BIT),
+    ):
         values = np.asarray(getattr(signals, name))
         if values.shape != (n,):
             problems.append(
@@ -192,10 +193,11 @@ def _signal_arrays(signals: StrategySignals, n: int) -> tuple[np.ndarray, ...]:
                 )
             )
             continue
-        arrays.append(np.ascontiguousarray(values, dtype=np.bool_))
+        if name.endswith(sides):
+            codes[values.astype(bool, copy=False)] |= bit
     if problems:
         raise DataError(problems)
-    return tuple(arrays)
+    return codes
 
 
 def _risk_settings(signals: StrategySignals) -> tuple[float, float, float]:
@@ -223,11 +225,11 @@ def _risk_settings(signals: StrategySignals) -> tuple[float, float, float]:
     return values[0], values[1], values[2]
 
 
-# Kernel state, kept in two small arrays so the helpers below can update it in place.
-_CASH, _UNITS, _ENTRY_PRICE, _ENTRY_COMMISSION, _SL, _TP, _TRAIL = range(7)  # float state
-_ENTRY_BAR, _COUNT, _SKIPPED = range(3)  # int state
-_T_ENTRY_PRICE, _T_EXIT_PRICE, _T_UNITS, _T_COMMISSION = range(4)  # float trade columns
-_T_ENTRY_BAR, _T_EXIT_BAR, _T_REASON = range(3)  # int trade columns
+# Signals reach the kernel as one code per bar: a bit per signal, with the sides `direction` excludes cleared.
+ENTRY_LONG_BIT, EXIT_LONG_BIT, ENTRY_SHORT_BIT, EXIT_SHORT_BIT = 1, 2, 4, 8
+# Columns of the kernel's trade records.
+_ENTRY_BAR, _EXIT_BAR, _ENTRY_PRICE, _EXIT_PRICE, _UNITS, _COMMISSION, _REASON = range(7)
+_OPEN, _INSIDE, _CLOSE = range(3)  # the moments of a bar at which something can fill
 
 
 @njit(cache=True, nogil=True)
@@ -236,12 +238,7 @@ def _run(
     high,
     low,
     close,
-    entry_long,
-    exit_long,
-    entry_short,
-    exit_short,
-    allow_long,
-    allow_short,
+    codes,
     fill_close,
     whole_units,
     initial_capital,
@@ -255,183 +252,116 @@ def _run(
 ):
     n = close.shape[0]
     equity = np.empty(n)
-    tf = np.empty((max_trades, 4))
-    ti = np.empty((max_trades, 3), np.int64)
-    st = np.zeros(7)
-    ist = np.zeros(3, np.int64)
-    st[_CASH] = initial_capital
-    risk = (stop_loss, take_profit, trailing_stop)
+    trades = np.empty((max_trades, 7))
+    count = 0
+    skipped = 0
     liquidated = -1
+    cash = initial_capital
+    units = 0.0  # signed: > 0 long, < 0 short
+    entry_price = 0.0
+    entry_commission = 0.0
+    entry_bar = 0
+    sl = tp = trail = 0.0  # price levels of the open position; -inf / +inf where they can never trigger
+
     for j in range(n):
-        if not fill_close:
-            if j > 0:
-                _act(
-                    st,
-                    ist,
-                    tf,
-                    ti,
-                    j,
-                    j - 1,
-                    open_[j],
-                    entry_long,
-                    exit_long,
-                    entry_short,
-                    exit_short,
-                    allow_long,
-                    allow_short,
-                    True,
-                    whole_units,
-                    commission,
-                    slippage,
-                    size,
-                    risk,
-                )
-            if st[_UNITS] != 0.0:
-                _check_stops(st, ist, tf, ti, j, open_[j], high[j], low[j], commission, slippage)
-        else:
-            if st[_UNITS] != 0.0:
-                _check_stops(st, ist, tf, ti, j, open_[j], high[j], low[j], commission, slippage)
-            _act(
-                st,
-                ist,
-                tf,
-                ti,
-                j,
-                j,
-                close[j],
-                entry_long,
-                exit_long,
-                entry_short,
-                exit_short,
-                allow_long,
-                allow_short,
-                j < n - 1,
-                whole_units,
-                commission,
-                slippage,
-                size,
-                risk,
-            )
-        units = st[_UNITS]
-        equity[j] = st[_CASH] + units * (close[j] - st[_ENTRY_PRICE])
+        for moment in range(3):
+            do_exit = False
+            exit_price = 0.0
+            reason = SIGNAL
+            side = 0
+            price = 0.0
+            if moment == _INSIDE:  # stops and targets, checked with this bar's range
+                if units > 0:
+                    stop = max(sl, trail)
+                    if low[j] <= stop:
+                        do_exit, exit_price = True, min(open_[j], stop)
+                        reason = STOP_LOSS if sl >= trail else TRAILING_STOP
+                    elif high[j] >= tp:
+                        do_exit, exit_price, reason = True, max(open_[j], tp), TAKE_PROFIT
+                elif units < 0:
+                    stop = min(sl, trail)
+                    if high[j] >= stop:
+                        do_exit, exit_price = True, max(open_[j], stop)
+                        reason = STOP_LOSS if sl <= trail else TRAILING_STOP
+                    elif low[j] <= tp:
+                        do_exit, exit_price, reason = True, min(open_[j], tp), TAKE_PROFIT
+                if not do_exit:
+                    continue
+            else:  # signals decided at a close: the previous one at this open, or this one at this close
+                if (moment == _CLOSE) != fill_close or (moment == _OPEN and j == 0):
+                    continue
+                code = codes[j - 1] if moment == _OPEN else codes[j]
+                if code == 0:
+                    continue
+                price = open_[j] if moment == _OPEN else close[j]
+                do_exit = (units > 0 and (code & EXIT_LONG_BIT) != 0) or (units < 0 and (code & EXIT_SHORT_BIT) != 0)
+                if units != 0.0 and not do_exit:
+                    continue  # no pyramiding, and no reversal without an exit
+                # an entry needs no exit signal of its own side, nor an entry of the other side, on its bar
+                enter_long = (code & (ENTRY_LONG_BIT | EXIT_LONG_BIT)) == ENTRY_LONG_BIT
+                enter_short = (code & (ENTRY_SHORT_BIT | EXIT_SHORT_BIT)) == ENTRY_SHORT_BIT
+                if enter_long != enter_short and not (moment == _CLOSE and j == n - 1):
+                    side = 1 if enter_long else -1
+                exit_price = price
+                reason = REVERSAL if side != 0 else SIGNAL
+            if do_exit:
+                cash = _close(trades, count, j, exit_price, reason, cash, units, entry_price, entry_bar,
+                              entry_commission, commission, slippage)  # fmt: skip
+                count += 1
+                units = 0.0
+            if side != 0:
+                fill = price * (1 + slippage) if side > 0 else price * (1 - slippage)
+                qty = 0.0
+                if cash > 0:
+                    budget = cash * size  # flat, so the cash is the equity
+                    unit_cost = fill + fill * commission
+                    qty = budget // unit_cost if whole_units else budget / unit_cost
+                if qty <= 0.0:
+                    skipped += 1
+                    continue
+                entry_commission = qty * fill * commission
+                cash -= entry_commission
+                units = qty * side
+                entry_price = fill
+                entry_bar = j
+                sl = fill * (1 - side * stop_loss) if stop_loss == stop_loss else -side * np.inf
+                tp = fill * (1 + side * take_profit) if take_profit == take_profit else side * np.inf
+                trail = fill * (1 - side * trailing_stop) if trailing_stop == trailing_stop else -side * np.inf
+
+        equity[j] = cash + units * (close[j] - entry_price)
         if equity[j] <= 0:
             if units != 0.0:
-                _exit(st, ist, tf, ti, j, close[j], LIQUIDATION, commission, slippage)
+                _close(trades, count, j, close[j], LIQUIDATION, cash, units, entry_price, entry_bar,
+                       entry_commission, commission, slippage)  # fmt: skip
+                count += 1
+                units = 0.0
             equity[j:] = 0.0
             liquidated = j
             break
-        if trailing_stop != trailing_stop:  # unset (NaN)
-            continue
-        if units > 0:
-            st[_TRAIL] = max(st[_TRAIL], close[j] * (1 - trailing_stop))
-        elif units < 0:
-            st[_TRAIL] = min(st[_TRAIL], close[j] * (1 + trailing_stop))
-    if st[_UNITS] != 0.0:
-        _exit(st, ist, tf, ti, n - 1, close[n - 1], END_OF_DATA, commission, slippage)
-        equity[n - 1] = st[_CASH]
-    return equity, tf, ti, ist[_COUNT], ist[_SKIPPED], liquidated
+        if trailing_stop == trailing_stop:  # the trailing stop follows the close
+            if units > 0:
+                trail = max(trail, close[j] * (1 - trailing_stop))
+            elif units < 0:
+                trail = min(trail, close[j] * (1 + trailing_stop))
+
+    if units != 0.0:
+        cash = _close(trades, count, n - 1, close[n - 1], END_OF_DATA, cash, units, entry_price, entry_bar,
+                      entry_commission, commission, slippage)  # fmt: skip
+        count += 1
+        equity[n - 1] = cash
+    return equity, trades[:count], skipped, liquidated
 
 
 @njit(cache=True, nogil=True)
-def _act(
-    st,
-    ist,
-    tf,
-    ti,
-    j,
-    i,
-    price,
-    entry_long,
-    exit_long,
-    entry_short,
-    exit_short,
-    allow_long,
-    allow_short,
-    may_enter,
-    whole_units,
-    commission,
-    slippage,
-    size,
-    risk,
-):
-    """Fill at `price` (bar j) what the signals decided at the close of bar i: exit, entry or reversal."""
-    units = st[_UNITS]
-    enter_long = allow_long and entry_long[i] and not exit_long[i]
-    enter_short = allow_short and entry_short[i] and not exit_short[i]
-    if enter_long and enter_short:  # conflicting entries: neither
-        enter_long = enter_short = False
-    exit_now = (units > 0 and allow_long and exit_long[i]) or (units < 0 and allow_short and exit_short[i])
-    if units != 0.0 and not exit_now:
-        return  # no pyramiding, and no reversal without an exit
-    side = 1 if enter_long else (-1 if enter_short else 0)
-    if not may_enter:
-        side = 0
-    if exit_now:
-        _exit(st, ist, tf, ti, j, price, REVERSAL if side != 0 else SIGNAL, commission, slippage)
-    if side != 0:
-        _enter(st, ist, j, side, price, whole_units, commission, slippage, size, risk)
-
-
-@njit(cache=True, nogil=True)
-def _enter(st, ist, j, side, price, whole_units, commission, slippage, size, risk):
-    """Open a position of `side` (+1 long, -1 short) at `price` (slippage applied here), sized on the cash."""
-    fill = price * (1 + slippage) if side > 0 else price * (1 - slippage)
-    cash = st[_CASH]  # flat, so cash is the equity
-    qty = 0.0
-    if cash > 0:
-        qty = (cash * size) // (fill + fill * commission) if whole_units else (cash * size) / (fill + fill * commission)
-    if qty <= 0.0:
-        ist[_SKIPPED] += 1
-        return
-    stop_loss, take_profit, trailing_stop = risk
-    st[_ENTRY_COMMISSION] = qty * fill * commission
-    st[_CASH] = cash - st[_ENTRY_COMMISSION]
-    st[_UNITS] = qty * side
-    st[_ENTRY_PRICE] = fill
-    ist[_ENTRY_BAR] = j
-    # Unset levels become -inf / +inf on the side where they can never trigger (NaN != NaN tests "unset").
-    st[_SL] = fill * (1 - side * stop_loss) if stop_loss == stop_loss else -side * np.inf
-    st[_TP] = fill * (1 + side * take_profit) if take_profit == take_profit else side * np.inf
-    st[_TRAIL] = fill * (1 - side * trailing_stop) if trailing_stop == trailing_stop else -side * np.inf
-
-
-@njit(cache=True, nogil=True)
-def _check_stops(st, ist, tf, ti, j, open_, high, low, commission, slippage):
-    """Exit inside bar j if the stop (fixed or trailing, the tighter) or the target is reached; stop first."""
-    units = st[_UNITS]
-    sl, tp, trail = st[_SL], st[_TP], st[_TRAIL]
-    if units > 0:
-        stop = max(sl, trail)
-        if low <= stop:
-            _exit(
-                st, ist, tf, ti, j, min(open_, stop), STOP_LOSS if sl >= trail else TRAILING_STOP, commission, slippage
-            )
-        elif high >= tp:
-            _exit(st, ist, tf, ti, j, max(open_, tp), TAKE_PROFIT, commission, slippage)
-    else:
-        stop = min(sl, trail)
-        if high >= stop:
-            _exit(
-                st, ist, tf, ti, j, max(open_, stop), STOP_LOSS if sl <= trail else TRAILING_STOP, commission, slippage
-            )
-        elif low <= tp:
-            _exit(st, ist, tf, ti, j, min(open_, tp), TAKE_PROFIT, commission, slippage)
-
-
-@njit(cache=True, nogil=True)
-def _exit(st, ist, tf, ti, j, price, reason, commission, slippage):
-    """Close the open position at `price` (slippage applied here) in bar j and record the trade."""
-    units = st[_UNITS]
+def _close(trades, k, j, price, reason, cash, units, entry_price, entry_bar, entry_commission, commission, slippage):
+    """Close the position at `price` in bar j (slippage applied here), record it as trade k; the new cash."""
     fill = price * (1 - slippage) if units > 0 else price * (1 + slippage)
     exit_commission = abs(units) * fill * commission
-    st[_CASH] += units * (fill - st[_ENTRY_PRICE]) - exit_commission
-    k = ist[_COUNT]
-    tf[k, _T_ENTRY_PRICE] = st[_ENTRY_PRICE]
-    tf[k, _T_EXIT_PRICE] = fill
-    tf[k, _T_UNITS] = units
-    tf[k, _T_COMMISSION] = st[_ENTRY_COMMISSION] + exit_commission
-    ti[k, _T_ENTRY_BAR] = ist[_ENTRY_BAR]
-    ti[k, _T_EXIT_BAR] = j
-    ti[k, _T_REASON] = reason
-    ist[_COUNT] = k + 1
-    st[_UNITS] = 0.0
+    trades[k, _ENTRY_BAR] = entry_bar
+    trades[k, _EXIT_BAR] = j
+    trades[k, _ENTRY_PRICE] = entry_price
+    trades[k, _EXIT_PRICE] = fill
+    trades[k, _UNITS] = units
+    trades[k, _COMMISSION] = entry_commission + exit_commission
+    trades[k, _REASON] = reason
+    return cash + units * (fill - entry_price) - exit_commission
