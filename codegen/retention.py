@@ -11,7 +11,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from strategy_builder.retention import purge
+from strategy_builder.retention import RETENTION_TASK_OPTIONS, purge
 
 from .choices import ValidationStatus
 from .models import CodeGeneration
@@ -30,7 +30,7 @@ def code_generations_purge_failed(*, now: datetime | None = None, batch_size: in
     return purge(failed, batch_size=batch_size)
 
 
-@shared_task(name="codegen.purge_failed_generations")
+@shared_task(name="codegen.purge_failed_generations", **RETENTION_TASK_OPTIONS)
 def purge_failed_generations_task() -> int:
     count = code_generations_purge_failed()
     logger.info("Deleted %d failed code generations older than %s", count, settings.CODEGEN_FAILED_RETENTION)

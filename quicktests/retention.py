@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from strategies.choices import StrategyStatus
-from strategy_builder.retention import batches
+from strategy_builder.retention import RETENTION_TASK_OPTIONS, batches
 
 from .models import QuickTest
 
@@ -119,14 +119,14 @@ def _delete_files(paths: list[str]) -> None:
         default_storage.delete(path)
 
 
-@shared_task(name="quicktests.archive_results")
+@shared_task(name="quicktests.archive_results", **RETENTION_TASK_OPTIONS)
 def archive_results_task() -> int:
     count = quicktests_archive()
     logger.info("Archived the results of %d quick tests older than %s", count, settings.QUICKTEST_ARCHIVE_AFTER)
     return count
 
 
-@shared_task(name="quicktests.purge_archived_strategies")
+@shared_task(name="quicktests.purge_archived_strategies", **RETENTION_TASK_OPTIONS)
 def purge_archived_strategies_task() -> int:
     count = quicktests_purge()
     logger.info("Deleted %d quick tests of archived strategies older than %s", count, settings.QUICKTEST_DELETE_AFTER)

@@ -10,7 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from strategy_builder.retention import batches, purge
+from strategy_builder.retention import RETENTION_TASK_OPTIONS, batches, purge
 
 from .models import BuilderSession
 
@@ -37,14 +37,14 @@ def sessions_purge(*, now: datetime | None = None, batch_size: int | None = None
     return purge(BuilderSession.all_objects.idle_before(now - settings.SESSION_PURGE_AFTER), batch_size=batch_size)
 
 
-@shared_task(name="sessions_app.expire_sessions")
+@shared_task(name="sessions_app.expire_sessions", **RETENTION_TASK_OPTIONS)
 def expire_sessions_task() -> int:
     count = sessions_expire()
     logger.info("Deactivated %d expired builder sessions", count)
     return count
 
 
-@shared_task(name="sessions_app.purge_sessions")
+@shared_task(name="sessions_app.purge_sessions", **RETENTION_TASK_OPTIONS)
 def purge_sessions_task() -> int:
     count = sessions_purge()
     logger.info("Deleted %d builder sessions idle for over %s", count, settings.SESSION_PURGE_AFTER)

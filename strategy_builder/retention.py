@@ -14,6 +14,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 
+RETENTION_TASK_OPTIONS = {
+    "soft_time_limit": settings.RETENTION_TASK_SOFT_TIME_LIMIT,
+    "time_limit": settings.RETENTION_TASK_TIME_LIMIT,
+}
+
 
 def batches(queryset: QuerySet, *, batch_size: int | None = None, max_batches: int | None = None) -> Iterator[list]:
     """Primary keys of `queryset`, a batch at a time. The caller must make each batch's rows leave the

@@ -203,6 +203,10 @@ QUICKTEST_DELETE_AFTER = timedelta(days=env.int("QUICKTEST_DELETE_AFTER_DAYS", d
 # RETENTION_MAX_BATCHES batches and the next run carries on, so no job holds locks or runs for long.
 RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
 RETENTION_MAX_BATCHES = env.int("RETENTION_MAX_BATCHES", default=200)
+# A run over many batches outlasts CELERY_TASK_SOFT_TIME_LIMIT (made for web-facing tasks); retention
+# jobs get their own limits. Stopped by one, a job has lost nothing: the next run carries on.
+RETENTION_TASK_SOFT_TIME_LIMIT = env.int("RETENTION_TASK_SOFT_TIME_LIMIT", default=15 * 60)
+RETENTION_TASK_TIME_LIMIT = env.int("RETENTION_TASK_TIME_LIMIT", default=16 * 60)
 # Where archived quick-test results go in default_storage (gzip JSON, one file per test).
 QUICKTEST_ARCHIVE_PREFIX = env.str("QUICKTEST_ARCHIVE_PREFIX", default="archive/quick_tests")
 # --- end of builder sessions and retention --------------------------------------------------------

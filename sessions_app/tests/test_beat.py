@@ -82,3 +82,16 @@ def test_every_scheduled_task_is_registered_with_the_celery_app():
 
     missing = {entry["task"] for entry in BEAT_SCHEDULE.values()} - set(app.tasks)
     assert not missing, f"Scheduled but not registered: {sorted(missing)}"
+
+
+def test_retention_jobs_run_under_their_own_time_limits_not_the_web_facing_ones(settings):
+    app.loader.import_default_modules()
+    retention = [
+        entry["task"] for entry in BEAT_SCHEDULE.values() if entry["task"] != "quicktests.fail_stuck_quicktests"
+    ]
+
+    limits = {name: (app.tasks[name].soft_time_limit, app.tasks[name].time_limit) for name in retention}
+
+    expected = (settings.RETENTION_TASK_SOFT_TIME_LIMIT, settings.RETENTION_TASK_TIME_LIMIT)
+    assert limits == dict.fromkeys(retention, expected)
+    assert expected[0] > settings.CELERY_TASK_SOFT_TIME_LIMIT
