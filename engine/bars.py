@@ -397,11 +397,9 @@ def _validated(columns: dict[str, _Column], lines: np.ndarray | None, malformed:
         if lines is not None:
             problems.lines = lines[:rows]
     if rows == 0 and not problems.total:
-        raise DataError(
-            Problem(
-                code="empty_file", message="the file has no bars, only a header", line=1 if lines is not None else None
-            )
-        )
+        if lines is None:
+            raise DataError(Problem(code="empty_file", message="the DataFrame has no rows"))
+        raise DataError(Problem(code="empty_file", message="the file has no bars, only a header", line=1))
 
     problems.add_rows(np.flatnonzero(blank), "blank_line", None, lambda row: "the line is blank")
     _check_cells(columns, blank, problems)
