@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,8 +23,7 @@ if TYPE_CHECKING:
     from engine.errors import EngineError, Problem
 
 EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
+EXIT_INVALID = 1  # argparse itself exits with 2 on a usage error
 
 
 class InputError(Exception):
@@ -159,7 +159,7 @@ def _read_object(path: Path, what: str) -> dict[str, Any]:
     return value
 
 
-def _collect(errors: list[str], read: Any, *args: Any) -> Any:
+def _collect(errors: list[str], read: Callable[..., Any], *args: Any) -> Any:
     """Run one reader; on failure note its lines in `errors` and give None, so the other files still get checked."""
     try:
         return read(*args)
