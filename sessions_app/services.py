@@ -21,7 +21,7 @@ from django.utils import timezone
 from engine.errors import FlowError, Problem
 from engine.flow import validate_flow
 from nodes.selectors import node_catalogue_for_user
-from strategies.models import StrategyInstance
+from strategies.selectors import strategy_instance_list
 from strategies.services import strategy_instance_create, strategy_instance_update
 from strategies.validators import empty_flow
 
@@ -53,7 +53,7 @@ def session_start(
     now = now or timezone.now()
     instance = None
     if instance_id is not None:
-        instance = StrategyInstance.objects.for_user(user).filter(pk=instance_id).first()
+        instance = strategy_instance_list(user=user).filter(pk=instance_id).first()
         if instance is None:
             raise ValidationError(
                 {"instance": ValidationError(f"You have no strategy instance '{instance_id}'.", code="does_not_exist")}
@@ -215,7 +215,7 @@ def session_commit(
         )
         session.instance = instance
     else:
-        instance = StrategyInstance.objects.for_user(user).filter(pk=session.instance_id).first()
+        instance = strategy_instance_list(user=user).filter(pk=session.instance_id).first()
         if instance is None:
             raise InstanceGone(
                 "The strategy this session edits was deleted; commit would have nowhere to go. "
