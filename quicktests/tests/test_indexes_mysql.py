@@ -13,7 +13,8 @@ from quicktests.choices import QuickTestStatus
 from quicktests.models import QuickTest
 from strategies.models import StrategyInstance
 
-pytestmark = [pytest.mark.mysql, pytest.mark.django_db]
+# transaction=True: ANALYZE TABLE commits implicitly, so these rows must be flushed, not rolled back.
+pytestmark = [pytest.mark.mysql, pytest.mark.django_db(transaction=True)]
 
 USERS, INSTANCES_PER_USER, TESTS_PER_INSTANCE = 40, 5, 20  # 4,000 tests
 
