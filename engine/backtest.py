@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -11,20 +12,31 @@ import numpy as np
 from engine.bars import Bars
 from engine.config import BacktestConfig, resolve_config
 from engine.metrics import metrics_summary
-from engine.result import DEFAULT_MAX_POINTS, test_result
+from engine.result import DEFAULT_MAX_POINTS, result_warnings, test_result
 from engine.signals import StrategySignals
 from engine.simulate import Simulation, simulate
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BacktestResult:
     """A finished backtest. `metrics` is the `metrics_summary`; `to_dict()` is the `test_result` content
-    (metrics, trades, warnings, equity_curve, drawdown_curve, counts, config), JSON-serialisable."""
+    (config, metrics, trades, warnings, equity_curve, drawdown_curve, counts), JSON-serialisable.
+
+    The trade list and the curves are built when first asked for, so a caller that only wants the
+    metrics (a parameter sweep, say) does not pay for them.
+    """
 
     config: BacktestConfig
     metrics: dict[str, Any]
     simulation: Simulation
-    details: dict[str, Any]
+    bars: Bars
+    signals: StrategySignals
+    max_points: int = DEFAULT_MAX_POINTS
+
+    @cached_property
+    def details(self) -> dict[str, Any]:
+        """The `test_result` content: equity_curve, drawdown_curve, trades, counts, warnings."""
+        return test_result(self.bars, self.signals, self.simulation, max_points=self.max_points)
 
     @property
     def trades(self) -> list[dict[str, Any]]:
@@ -37,7 +49,7 @@ class BacktestResult:
 
     @property
     def warnings(self) -> list[str]:
-        return self.details["warnings"]
+        return result_warnings(self.signals, self.simulation)
 
     def to_dict(self) -> dict[str, Any]:
         return {"config": self.config.as_dict(), "metrics": self.metrics, **self.details}
@@ -64,10 +76,7 @@ def run_signals(
         bars, simulation, risk_free_rate=resolved.risk_free_rate, first_trading_bar=first_trading_bar
     )
     return BacktestResult(
-        config=resolved,
-        metrics=metrics,
-        simulation=simulation,
-        details=test_result(bars, signals, simulation, max_points=max_points),
+        config=resolved, metrics=metrics, simulation=simulation, bars=bars, signals=signals, max_points=max_points
     )
 
 

@@ -244,12 +244,15 @@ def _geometric_mean(returns: np.ndarray) -> float:
 
 
 def _beta(equity: np.ndarray, close: np.ndarray) -> float:
+    """Covariance of the equity's and the market's log returns over the market's variance (backtesting.py's
+    np.cov ratio, computed without building the covariance matrix)."""
     if len(equity) < 3:
         return math.nan
     equity_log_returns = np.log(equity[1:] / equity[:-1])
     market_log_returns = np.log(close[1:] / close[:-1])
-    cov = np.cov(equity_log_returns, market_log_returns)
-    return float(cov[0, 1] / cov[1, 1])
+    equity_log_returns -= equity_log_returns.mean()
+    market_log_returns -= market_log_returns.mean()
+    return float(np.dot(equity_log_returns, market_log_returns) / np.dot(market_log_returns, market_log_returns))
 
 
 def _mean(values: np.ndarray) -> float:

@@ -102,7 +102,8 @@ def trade_list(bars: Bars, simulation: Simulation) -> list[dict[str, Any]]:
         "exit_reason": trades.exit_reason_names,
         "duration_seconds": duration.tolist(),
     }
-    return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    keys = tuple(columns)
+    return [dict(zip(keys, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
 
 def counts(bars: Bars, signals: StrategySignals, simulation: Simulation) -> dict[str, Any]:
