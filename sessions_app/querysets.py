@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from strategy_builder.models import SoftDeleteQuerySet
@@ -30,5 +31,10 @@ class BuilderSessionQuerySet(SoftDeleteQuerySet):
         """Sessions last active before `cutoff` (ix_builder_sessions_last_activity_at): the purge's rows."""
         return self.filter(last_activity_at__lt=cutoff)
 
-    def collaborative(self) -> BuilderSessionQuerySet:
-        return self.filter(session_type=SessionType.COLLABORATIVE)
+    def shared_with(self, user) -> BuilderSessionQuerySet:
+        """COLLABORATIVE sessions listing `user` among their collaborators (ix_session_type_active first).
+
+        `collaborator_ids` is a JSON list of user-id strings; the quoted id matches one whole element of
+        its text. (JSON containment would say it directly, but SQLite has no such lookup.)
+        """
+        return self.filter(session_type=SessionType.COLLABORATIVE, collaborator_ids__icontains=json.dumps(str(user.pk)))

@@ -15,6 +15,11 @@ def session_list(user) -> BuilderSessionQuerySet:
     return BuilderSession.objects.for_user(user).recent()
 
 
+def session_shared_list(user) -> BuilderSessionQuerySet:
+    """Other users' COLLABORATIVE sessions that list `user` as a collaborator, most recently active first."""
+    return BuilderSession.objects.shared_with(user).recent()
+
+
 def session_get(user, session_id: str) -> BuilderSession:
     session = BuilderSession.objects.filter(pk=session_id).first()
     if session is None or not session_is_visible_to(session, user):

@@ -97,14 +97,11 @@ class BuilderSessionViewSet(
     filterset_class = BuilderSessionFilterSet
     http_method_names = ["get", "post", "patch", "put", "delete", "head", "options"]
 
-    def get_queryset(self):
-        return selectors.session_list(self.request.user)
-
     def get_object(self) -> BuilderSession:
         return selectors.session_get(self.request.user, self.kwargs["pk"])
 
     def get_serializer_class(self):
-        return BuilderSessionListSerializer if self.action == "list" else BuilderSessionSerializer
+        return BuilderSessionListSerializer if self.action in ("list", "shared") else BuilderSessionSerializer
 
     def handle_exception(self, exc: Exception) -> Response:
         response = super().handle_exception(exc)
@@ -114,6 +111,19 @@ class BuilderSessionViewSet(
         elif isinstance(exc, SessionLocked):
             response.data["lock"] = exc.lock
         return response
+
+    def get_queryset(self):
+        if self.action == "shared":
+            return selectors.session_shared_list(self.request.user)
+        return selectors.session_list(self.request.user)
+
+    @extend_schema(
+        summary="Collaborative sessions other users shared with you, most recently active first",
+        responses={200: BuilderSessionListSerializer(many=True), **error_responses(400)},
+    )
+    @action(detail=False, methods=["get"])
+    def shared(self, request: Request) -> Response:
+        return self.list(request)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._draft_response(self.get_object())

@@ -400,12 +400,29 @@ def test_only_the_owner_manages_collaborators_closes_or_commits(api, colleague, 
     assert (row.collaborator_ids, row.is_active, row.instance_id) == ([str(colleague.pk)], True, None)
 
 
+def test_collaborators_find_the_sessions_shared_with_them(api, colleague, stranger):
+    session = collaborative_session(api, colleague)
+    lookalike = BuilderSessionFactory(
+        owner=stranger, session_type="COLLABORATIVE", collaborator_ids=[f"{colleague.pk}0", f"1{colleague.pk}"]
+    )
+    BuilderSessionFactory(owner=colleague)
+
+    shared = client_for(colleague).get(f"{URL}shared/").json()
+    strangers_view = client_for(stranger).get(f"{URL}shared/").json()
+
+    assert [row["id"] for row in shared["results"]] == [session["id"]]
+    assert lookalike.pk not in {row["id"] for row in shared["results"]}
+    assert strangers_view["count"] == 0
+    assert session["id"] not in {row["id"] for row in client_for(colleague).get(URL).json()["results"]}
+
+
 def test_a_removed_collaborator_loses_access(api, colleague):
     session = collaborative_session(api, colleague)
 
     api.put(detail(session["id"], "collaborators"), {"collaborator_ids": []}, format="json")
 
     assert client_for(colleague).get(detail(session["id"])).status_code == 404
+    assert client_for(colleague).get(f"{URL}shared/").json()["count"] == 0
 
 
 @pytest.mark.parametrize("session_type", ["DRAFT", "AUTOSAVE"])
