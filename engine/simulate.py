@@ -70,6 +70,11 @@ from engine.signals import StrategySignals
 
 EXIT_REASONS = ("signal", "stop_loss", "take_profit", "trailing_stop", "reversal", "end_of_data", "liquidation")
 SIGNAL, STOP_LOSS, TAKE_PROFIT, TRAILING_STOP, REVERSAL, END_OF_DATA, LIQUIDATION = range(len(EXIT_REASONS))
+# Signals reach the kernel as one code per bar: a bit per signal, with the sides `direction` excludes cleared.
+ENTRY_LONG_BIT, EXIT_LONG_BIT, ENTRY_SHORT_BIT, EXIT_SHORT_BIT = 1, 2, 4, 8
+# Columns of the kernel's trade records.
+_ENTRY_BAR, _EXIT_BAR, _ENTRY_PRICE, _EXIT_PRICE, _UNITS, _COMMISSION, _REASON = range(7)
+_OPEN, _INSIDE, _CLOSE = range(3)  # the moments of a bar at which something can fill
 
 
 @dataclass(frozen=True)
@@ -223,13 +228,6 @@ def _risk_settings(signals: StrategySignals) -> tuple[float, float, float]:
     if problems:
         raise ConfigError(problems)
     return values[0], values[1], values[2]
-
-
-# Signals reach the kernel as one code per bar: a bit per signal, with the sides `direction` excludes cleared.
-ENTRY_LONG_BIT, EXIT_LONG_BIT, ENTRY_SHORT_BIT, EXIT_SHORT_BIT = 1, 2, 4, 8
-# Columns of the kernel's trade records.
-_ENTRY_BAR, _EXIT_BAR, _ENTRY_PRICE, _EXIT_PRICE, _UNITS, _COMMISSION, _REASON = range(7)
-_OPEN, _INSIDE, _CLOSE = range(3)  # the moments of a bar at which something can fill
 
 
 @njit(cache=True, nogil=True)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.bars import Bars
 from engine.config import resolve_config
 from engine.errors import ConfigError, DataError
 from engine.signals import StrategySignals
 from engine.simulate import simulate
+from engine.synthetic import generate_bars
 
 DAY = 86_400 * 10**9
 
@@ -278,3 +281,47 @@ def test_no_bars_is_a_data_error():
     empty = Bars(np.empty(0, dtype=np.int64), *(np.empty(0) for _ in range(5)))
     with pytest.raises(DataError):
         run(empty, make_signals(0))
+
+
+configs = st.fixed_dictionaries(
+    {
+        "fill": st.sampled_from(["next_open", "close"]),
+        "direction": st.sampled_from(["long", "short", "both"]),
+        "commission": st.sampled_from([0.0, 0.001, 0.01]),
+        "slippage_bps": st.sampled_from([0.0, 5.0]),
+        "size": st.sampled_from([1.0, 0.5]),
+        "whole_units": st.booleans(),
+    }
+)
+risks = st.fixed_dictionaries(
+    {},
+    optional={
+        "stop_loss": st.sampled_from([0.01, 0.03]),
+        "take_profit": st.sampled_from([0.02, 0.05]),
+        "trailing_stop": st.sampled_from([0.01, 0.04]),
+    },
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), config=configs, risk=risks, cut=st.integers(2, 399))
+def test_accounting_holds_and_the_past_never_depends_on_the_future(seed, config, risk, cut):
+    """Final equity is the capital plus every trade's P&L; trades never overlap; and simulating only the
+    first `cut` bars changes nothing before its last bar (where the end-of-data close happens)."""
+    bars = generate_bars(400, seed=seed % 1000)
+    rng = np.random.default_rng(seed)
+    signals = StrategySignals(*(rng.random(400) < 0.08 for _ in range(4)), **risk)
+    full = run(bars, signals, **config)
+    trades = full.trades
+    if full.liquidated_at is None:
+        assert full.equity[-1] == pytest.approx(1000 + trades.pnl.sum(), rel=1e-9)
+    assert np.all(trades.entry_bar <= trades.exit_bar)
+    assert np.all(trades.entry_bar[1:] >= trades.exit_bar[:-1])
+
+    head = StrategySignals(
+        *(getattr(signals, name)[:cut] for name in ("entry_long", "exit_long", "entry_short", "exit_short")), **risk
+    )
+    partial = run(bars.slice(0, cut), head, **config)
+    np.testing.assert_array_equal(partial.equity[: cut - 1], full.equity[: cut - 1])
+    closed_before = trades.exit_bar < cut - 1
+    np.testing.assert_array_equal(partial.trades.exit_bar[: closed_before.sum()], trades.exit_bar[closed_before])
