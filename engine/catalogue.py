@@ -209,22 +209,31 @@ class Catalogue:
         reported when a flow uses it; one that cannot be added at all (no usable name or version, a name
         already taken) is listed in `rejected` with its problems.
 
-        A row of a system template only contributes its deletion flag (staff may retire a system template);
-        the library's definition is authoritative for everything else."""
+        A row of a system template is what staff curated in the admin: when it is well-formed and a system
+        operation implements it, it replaces the library's definition of that name and version (or adds a
+        new system template), so staff edits to schemas, defaults and deletion reach validation and runs. A
+        row that fails those checks is listed in `rejected` and the library's definition stays in force."""
         specs = {spec.key: spec for spec in self}
         system_names = {spec.name for spec in self if spec.is_system}
         added: list[TemplateSpec] = []
         problems: dict[Key, list[Problem]] = {}
         rejected: list[tuple[dict[str, Any], list[Problem]]] = []
-        for template in map(dict, templates):
+        # System rows first, so a custom template never takes a name staff gave a new system template.
+        rows = sorted(map(dict, templates), key=lambda t: not t.get("is_system_template"))
+        for template in rows:
             name, version = template.get("name"), template.get("version") or "1.0.0"
             if template.get("is_system_template"):
-                system = specs.get((name, version)) if isinstance(name, str) else None
-                if system is None or not system.is_system:
-                    message = f"{name!r} {version} is not a system template of this library"
-                    rejected.append((template, [_problem("unknown_template", message, field="name")]))
-                elif template.get("is_deleted"):
-                    specs[system.key] = replace(system, is_deleted=True)
+                found = template_problems(template)
+                if not found:
+                    spec = spec_from_template(template, is_system=True)
+                    found = implementation_problems(spec)
+                    if not found and spec.key in specs and not specs[spec.key].is_system:
+                        found = [_problem("duplicate_template", f"{name!r} {version} is a custom template")]
+                if found:
+                    rejected.append((template, found))
+                    continue
+                specs[spec.key] = spec
+                system_names.add(spec.name)
                 continue
             if not isinstance(name, str) or not name:
                 rejected.append((template, [_problem("invalid_name", "a template needs a name.", field="name")]))

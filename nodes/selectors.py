@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from engine.catalogue import Catalogue, Port, system_catalogue
@@ -62,11 +63,12 @@ def node_template_as_engine_dict(template: NodeTemplate) -> dict[str, Any]:
 
 
 def node_catalogue_for_user(user: AbstractUser) -> Catalogue:
-    """The engine catalogue a flow of `user`'s is checked and run against: the system library plus the
-    user's custom templates, soft-deleted ones included (flagged), so a flow using one is told it was deleted
-    rather than that it does not exist."""
-    custom = NodeTemplate.all_objects.for_user(user).custom()
-    return system_catalogue().with_templates(node_template_as_engine_dict(t) for t in custom)
+    """The engine catalogue a flow of `user`'s is checked and run against: the system templates as staff
+    curated them (the library's definitions where the table has no usable row) plus the user's custom
+    templates. Soft-deleted ones are included, flagged, so a flow using one is told it was deleted rather
+    than that it does not exist."""
+    rows = NodeTemplate.all_objects.filter(Q(is_system_template=True) | Q(user_id=str(user.pk)))
+    return system_catalogue().with_templates(node_template_as_engine_dict(t) for t in rows)
 
 
 _PALETTE_FIELDS = (

@@ -314,16 +314,41 @@ def test_a_custom_template_cannot_shadow_a_system_one_with_a_newer_version():
     assert "system template" in found[0].message
 
 
+def library_row(library_name: str, **changes) -> dict:
+    row = next(t for t in load_system_templates() if t["name"] == library_name)
+    return {**row, "is_system_template": True, **changes}
+
+
 def test_a_system_template_staff_deleted_is_reported_as_deleted():
-    row = {**next(t for t in load_system_templates() if t["name"] == "kama"), "is_system_template": True}
-    catalogue = SYSTEM.with_templates([{**row, "is_deleted": True}, {**row, "name": "not_in_library"}])
+    catalogue = SYSTEM.with_templates([library_row("kama", is_deleted=True)])
     assert catalogue.get("kama").is_deleted
     assert not SYSTEM.get("kama").is_deleted
-    assert [(t["name"], [p.code for p in found]) for t, found in catalogue.rejected] == [
-        ("not_in_library", ["unknown_template"])
-    ]
     f = strategy_using("kama")
     assert [(p.code, p.node_id) for p in validate_flow(f, catalogue)] == [("deleted_template", "node")]
+
+
+def test_staff_edits_to_a_system_template_reach_validation():
+    row = library_row("kama")
+    row["parameter_schema"]["properties"]["timeperiod"]["maximum"] = 50
+    catalogue = SYSTEM.with_templates([row])
+    f = strategy_using("kama")
+    f["nodes"][1]["params"] = {"timeperiod": 60}
+    assert [(p.code, p.node_id) for p in validate_flow(f, catalogue)] == [("invalid_params", "node")]
+    assert validate_flow(f, SYSTEM) == []
+
+
+def test_staff_may_add_a_system_template_that_a_system_operation_implements():
+    catalogue = SYSTEM.with_templates([library_row("kama", name="kama_staff", display_name="Staff KAMA")])
+    assert catalogue.get("kama_staff").is_system
+    assert catalogue.rejected == []
+
+
+def test_a_broken_system_row_is_rejected_and_the_library_definition_stays():
+    catalogue = SYSTEM.with_templates([library_row("kama", execution_hints={"op": "no_such_op"})])
+    assert catalogue.get("kama") == SYSTEM.get("kama")
+    assert [(t["name"], [p.code for p in found]) for t, found in catalogue.rejected] == [
+        ("kama", ["no_implementation"])
+    ]
 
 
 def test_a_malformed_custom_template_keeps_its_problems_for_the_flow_to_report():
