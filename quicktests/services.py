@@ -29,9 +29,10 @@ from engine.errors import EngineError, Problem
 from engine.flow import flow_template_names, validate_flow
 from marketdata.models import Dataset
 from marketdata.services import dataset_count_bars, dataset_load_bars
-from nodes.selectors import node_catalogue_for_user, node_template_list
+from nodes.selectors import node_template_list
 from strategies.models import StrategyInstance
 
+from .catalogue import quicktest_catalogue
 from .choices import QuickTestStatus
 from .models import QuickTest
 from .results import stored_result, trades_file_delete
@@ -126,7 +127,7 @@ def _create(
         config = resolve_config({k: v for k, v in test_config.items() if k not in DATA_KEYS})
     except ConfigError as exc:
         problems += [_under("test_config", problem) for problem in exc.problems]
-    catalogue = node_catalogue_for_user(owner)
+    catalogue = quicktest_catalogue(owner)
     problems += validate_flow(flow, catalogue, parameters=parameters)
     if problems:
         raise EngineError(problems)
@@ -215,7 +216,7 @@ def _backtest(quicktest: QuickTest):
         bars,
         config=resolve_config({k: v for k, v in config.items() if k not in DATA_KEYS}),
         parameters=quicktest.parameters_snapshot,
-        catalogue=node_catalogue_for_user(owner),
+        catalogue=quicktest_catalogue(owner),
         max_points=settings.QUICKTEST_CURVE_POINTS,
     )
 

@@ -5,12 +5,14 @@ from datetime import timedelta
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.utils import timezone
 
 from engine.errors import EngineError
 from marketdata.services import dataset_delete
 from nodes.models import NodeTemplate
 from quicktests import services
+from quicktests.catalogue import quicktest_catalogue
 from quicktests.choices import QuickTestStatus
 from quicktests.models import QuickTest
 from quicktests.results import load_trades
@@ -294,3 +296,14 @@ def test_rerun_repeats_the_old_snapshots_for_the_same_owner(
     assert new.test_config == old.test_config
     assert new.status == QuickTestStatus.COMPLETED
     assert new.metrics_summary == old.metrics_summary
+
+
+def test_the_cached_catalogue_is_rebuilt_only_when_a_visible_template_changes(trader, system_nodes):
+    first = quicktest_catalogue(trader)
+    NodeTemplate.objects.filter(name="sma").update(usage_count=F("usage_count") + 5)
+
+    assert quicktest_catalogue(trader) is first
+    sma = NodeTemplate.objects.get(name="sma", is_system_template=True)
+    sma.description = "Edited by staff"
+    sma.save()
+    assert quicktest_catalogue(trader) is not first
