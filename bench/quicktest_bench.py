@@ -94,7 +94,7 @@ def _recreate_database(url: str) -> None:
 
 def _start_worker(media_root: str) -> subprocess.Popen:
     log = Path(media_root) / "worker.log"
-    process = subprocess.Popen(  # noqa: S603 (fixed command line)
+    process = subprocess.Popen(
         [
             sys.executable,
             "-m",
