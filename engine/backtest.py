@@ -118,9 +118,18 @@ def warm_up_bars(values: dict[str, dict[str, np.ndarray]]) -> int:
     """The first bar at which every series a flow computed has a value (backtesting.py's indicator warm-up:
     the latest first non-NaN index; a series with no value at all counts as 0, as there)."""
     firsts = [
-        int(np.isnan(series).argmin())
+        _first_value(series)
         for ports in values.values()
         for series in ports.values()
-        if series.ndim == 1 and series.dtype.kind == "f" and len(series)
+        if series.ndim == 1 and series.dtype.kind == "f"
     ]
     return max(firsts, default=0)
+
+
+def _first_value(series: np.ndarray) -> int:
+    """Index of the first non-NaN value (0 if none), looking at short heads first: warm-ups are short."""
+    for stop in (256, 65_536, len(series)):
+        missing = np.isnan(series[:stop])
+        if not missing.all():
+            return int(missing.argmin())
+    return 0

@@ -81,10 +81,11 @@ def metrics_summary(
         dd = 1 - equity / np.maximum.accumulate(equity)
         dd_durations, dd_peaks = _drawdown_durations_and_peaks(dd, ts)
 
-        exposure = np.zeros(n + 1, dtype=np.int64)
-        np.add.at(exposure, trades.entry_bar, 1)
-        np.add.at(exposure, trades.exit_bar + 1, -1)
-        exposure_pct = float(np.count_nonzero(np.cumsum(exposure[:n]) > 0)) / n * 100
+        # Bars with a position: trades never overlap, but one can open on the bar the previous one closed.
+        bars_held = np.sum(trades.exit_bar - trades.entry_bar + 1) - np.sum(
+            trades.entry_bar[1:] == trades.exit_bar[:-1]
+        )
+        exposure_pct = float(bars_held) / n * 100
 
         total_return = (equity[-1] - equity[0]) / equity[0] * 100
         buy_hold = (close[-1] - close[first_trading_bar]) / close[first_trading_bar] * 100
@@ -200,7 +201,9 @@ def _drawdown_durations_and_peaks(dd: np.ndarray, ts: np.ndarray) -> tuple[np.nd
     running equity peak (and the last bar) that are more than one bar apart.
     """
     n = len(dd)
-    at_peak = np.unique(np.r_[np.flatnonzero(dd == 0), n - 1])
+    at_peak = np.flatnonzero(dd == 0)
+    if not len(at_peak) or at_peak[-1] != n - 1:
+        at_peak = np.r_[at_peak, n - 1]
     start, stop = at_peak[:-1], at_peak[1:]
     keep = stop > start + 1
     start, stop = start[keep], stop[keep]
@@ -217,21 +220,27 @@ def _period_returns(ts: np.ndarray, equity: np.ndarray, period_ns: float) -> tup
 
     backtesting.py resamples the equity by calendar day, unless the bars are weekly, monthly or yearly, and
     annualises daily returns with 365 days when the bars include weekends (more than 60 % of the 2/7 share a
-    24/7 market has), else with 252.
+    24/7 market has), else with 252. Periods are found by binary search of their boundaries in the timestamps,
+    so the cost follows the number of periods, not of bars.
     """
     freq_days = int(period_ns // NS_PER_DAY) if math.isfinite(period_ns) else 0
-    days = ts // NS_PER_DAY
-    if freq_days == 7:
-        annual, key = 52, (days - 4) // 7  # calendar weeks, Monday to Sunday (1970-01-05 was a Monday)
-    elif freq_days == 31:
-        annual, key = 12, ts.astype("datetime64[ns]").astype("datetime64[M]").astype(np.int64)
-    elif freq_days == 365:
-        annual, key = 1, ts.astype("datetime64[ns]").astype("datetime64[Y]").astype(np.int64)
-    else:
-        weekend_share = np.mean((days + 3) % 7 >= 5)  # 1970-01-01 was a Thursday (Monday = 0)
-        annual, key = (365 if weekend_share > 2 / 7 * 0.6 else 252), days
-    last_of_period = np.r_[key[1:] != key[:-1], True]
-    values = equity[last_of_period]
+    first_day, last_day = int(ts[0] // NS_PER_DAY), int(ts[-1] // NS_PER_DAY)
+    if freq_days == 7:  # calendar weeks, Monday to Sunday (1970-01-05 was a Monday)
+        annual = 52
+        first_week, last_week = (first_day - 4) // 7, (last_day - 4) // 7
+        edges = (np.arange(first_week, last_week + 2) * 7 + 4) * NS_PER_DAY
+    elif freq_days in (31, 365):  # calendar months or years
+        annual, unit = (12, "M") if freq_days == 31 else (1, "Y")
+        first, last = (np.datetime64(int(t), "ns").astype(f"datetime64[{unit}]") for t in (ts[0], ts[-1]))
+        edges = np.arange(first, last + np.timedelta64(2, unit)).astype("datetime64[ns]").astype(np.int64)
+    else:  # calendar days
+        edges = np.arange(first_day, last_day + 2, dtype=np.int64) * NS_PER_DAY
+        bars_per_day = np.diff(np.searchsorted(ts, edges))
+        on_weekend = (np.arange(first_day, last_day + 1) + 3) % 7 >= 5  # 1970-01-01 was a Thursday (Monday = 0)
+        annual = 365 if bars_per_day[on_weekend].sum() / len(ts) > 2 / 7 * 0.6 else 252
+    starts = np.searchsorted(ts, edges)  # first bar of each period; the last edge is past the last bar
+    last_bars = starts[1:][starts[1:] > starts[:-1]] - 1  # the last bar of each period that has bars
+    values = equity[last_bars]
     returns = values[1:] / values[:-1] - 1
     return annual, returns[~np.isnan(returns)]
 
@@ -248,8 +257,8 @@ def _beta(equity: np.ndarray, close: np.ndarray) -> float:
     np.cov ratio, computed without building the covariance matrix)."""
     if len(equity) < 3:
         return math.nan
-    equity_log_returns = np.log(equity[1:] / equity[:-1])
-    market_log_returns = np.log(close[1:] / close[:-1])
+    equity_log_returns = np.diff(np.log(equity))
+    market_log_returns = np.diff(np.log(close))
     equity_log_returns -= equity_log_returns.mean()
     market_log_returns -= market_log_returns.mean()
     return float(np.dot(equity_log_returns, market_log_returns) / np.dot(market_log_returns, market_log_returns))
