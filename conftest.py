@@ -156,8 +156,12 @@ def live_worker(transactional_db, tmp_path: Path) -> Iterator[LiveWorker]:
     token = uuid.uuid4().hex[:12]
     queue = f"sb-test-{token}"
     log_path = tmp_path / "celery-worker.log"
+    from django.conf import settings
+
     env = {
         **os.environ,
+        "VAR_DIR": str(settings.VAR_DIR),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "DATABASE_URL": database_url_for_subprocess(),
         "CELERY_BROKER_URL": REDIS_URL,
         "CELERY_RESULT_BACKEND": REDIS_URL,

@@ -11,7 +11,9 @@ sb_ensure_mariadb
 # A test that needs MariaDB or Redis fails when it cannot reach them, instead of skipping (see conftest.py).
 export SB_REQUIRE_SERVICES=1
 mysql_url=${SB_TEST_MYSQL_URL:-mysql://root@127.0.0.1:3306/strategy_builder}
-pytest_args=(-q --durations=10 "$@")
+# pytest-xdist: one worker per core (each has its own test database and var/test/gwN directory);
+# --dist loadfile keeps each test module in one process.
+pytest_args=(-q --durations=10 --numprocesses "${SB_TEST_WORKERS:-auto}" --dist loadfile "$@")
 summary=()
 failed=0
 
@@ -32,12 +34,12 @@ step() {  # step NAME COMMAND...: run it, time it, remember a summary line
 lint() { ruff check . && ruff format --check .; }
 
 sqlite_pass() {
-  echo "Database: SQLite (file test database under var/test). Tests marked 'mysql' run in the MariaDB pass."
+  echo "Database: SQLite (file test databases under var/test). Tests marked 'mysql' run in the MariaDB pass."
   env -u DATABASE_URL pytest -m "not mysql" "${pytest_args[@]}"
 }
 
 mariadb_pass() {
-  echo "Database: $mysql_url (pytest-django creates and drops its test_ database)."
+  echo "Database: $mysql_url (pytest-django creates and drops a test_ database per worker)."
   echo "engine/ tests use no database: they ran in the SQLite pass and are not repeated here."
   DATABASE_URL=$mysql_url pytest --ignore=engine "${pytest_args[@]}"
 }
