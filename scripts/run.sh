@@ -21,7 +21,6 @@ cat <<MSG
 
 Strategy Builder is starting (stop everything with Ctrl-C):
   admin    http://127.0.0.1:$PORT/admin/
-  API      http://127.0.0.1:$PORT/api/v1/
   API docs http://127.0.0.1:$PORT/api/docs/
   worker   Celery worker, broker ${CELERY_BROKER_URL:-filesystem:// (var/broker)}
   beat     Celery beat with django-celery-beat's DatabaseScheduler
