@@ -50,6 +50,24 @@ SHARED_ROOTS = [
     ("engine.result", "trade_list"),
     ("engine.backtest", "warm_up_bars"),
 ]
+# engine.bars.Bars has methods a generated module has no use for (getattr by field name): it gets this one.
+PROVIDED = {("engine.bars", "Bars")}
+_BARS = '''
+@dataclass(frozen=True)
+class Bars:
+    """Bars in time order: int64 UTC nanosecond timestamps, float64 prices and volume."""
+
+    timestamp: np.ndarray
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    volume: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.close)
+'''
+
 # Helpers from engine.ops copied when a node needs them.
 OP_HELPERS = {"shift": ("engine.ops.base", "shift"), "_divide": ("engine.ops.builtin", "_divide")}
 
@@ -291,14 +309,15 @@ class _Writer:
         self.raw_nodes = {
             node["id"]: node for node in flow["nodes"] if isinstance(node, dict) and isinstance(node.get("id"), str)
         }
-        self.shared = copy_engine_code(SHARED_ROOTS)
-        reserved = set(self.shared.names) | set(OP_HELPERS) | set(_HAND_WRITTEN_HELPERS) | _SIGNAL_LOCALS
+        self.shared = copy_engine_code(SHARED_ROOTS, provided=PROVIDED)
+        reserved = set(self.shared.names) | {"Bars"} | set(OP_HELPERS) | set(_HAND_WRITTEN_HELPERS) | _SIGNAL_LOCALS
         reserved |= {"column", "load_bars", "as_bars", "simulate", "backtest", "main", "generate_signals"}
         reserved |= {"PARAMETERS", "RISK", "DEFAULT_CONFIG", "STRATEGY_NAME", "GENERATOR_VERSION", "FLOW_HASH"}
         reserved |= {"np", "pd", "talib", "json", "sys", "math", "argparse", "dataclass", "field", "Any"}
         self.names = Names(reserved)
         self.outputs: dict[tuple[str, str], str] = {}  # (node id, port) -> variable
         self.numbers: set[tuple[str, str]] = set()  # outputs that are numbers (broadcast when read as series)
+        self.uses_n = False
 
     # -- the module ----------------------------------------------------------------------------------
 
@@ -323,6 +342,7 @@ class _Writer:
             parameters,
             risk,
             self._default_config(),
+            _BARS.strip("\n"),
             *self.shared.blocks,
             *self._helper_blocks(),
             _GLUE.strip("\n"),
@@ -427,11 +447,11 @@ class _Writer:
         lines += ["    " + line for line in _dict_lines("node_values", self._value_entries(series))]
         lines.append("    return {")
         for kind in SIGNAL_KINDS:
-            value = " | ".join(signals[kind]) if signals[kind] else "np.zeros(n, dtype=bool)"
+            value = " | ".join(signals[kind]) if signals[kind] else self._bar_count("np.zeros(n, dtype=bool)")
             lines += _wrapped(f"        {literal(kind)}: ", value, ",")
         lines.append('        "first_trading_bar": warm_up_bars(node_values),')
         lines.append("    }")
-        if any("(n, " in line for line in lines):  # a broadcast or a signal the flow has no node for
+        if self.uses_n:
             lines.insert(4, "    n = len(bars)")
         return "\n".join(lines)
 
@@ -563,8 +583,13 @@ class _Writer:
         source = step.inputs.get(port)
         variable = self.outputs[(source.node, source.port)]
         if (source.node, source.port) in self.numbers and step.input_types.get(port) == "series":
-            return f"np.full(n, {variable}, dtype=np.float64)"
+            return self._bar_count(f"np.full(n, {variable}, dtype=np.float64)")
         return variable
+
+    def _bar_count(self, expression: str) -> str:
+        """`expression`, which reads the number of bars `n`: generate_signals then defines it."""
+        self.uses_n = True
+        return expression
 
     def _b_or_value(self, step: Step, port: str, param: str) -> str:
         """An optional series input, or the float of its param when nothing is connected to it."""

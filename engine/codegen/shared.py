@@ -39,6 +39,7 @@ class SharedSource:
     from_imports: set[tuple[str, str]] = field(default_factory=set)
     blocks: list[str] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # name -> engine module it came from
+    provided: set[tuple[str, str]] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,10 @@ class _Binding:
     reads: tuple[str, ...]
 
 
-def copy_engine_code(roots: list[tuple[str, str]]) -> SharedSource:
-    """The source of `roots` ((module, name) pairs) and of everything they need, dependencies first."""
-    shared = SharedSource()
+def copy_engine_code(roots: list[tuple[str, str]], *, provided: set[tuple[str, str]] = frozenset()) -> SharedSource:
+    """The source of `roots` ((module, name) pairs) and of everything they need, dependencies first.
+    `provided` names the (module, name) pairs the generated module defines itself: they are not copied."""
+    shared = SharedSource(provided=set(provided))
     copied: set[int] = set()
     for module, name in roots:
         _copy(module, name, shared, copied, chain=())
@@ -62,6 +64,8 @@ def copy_engine_code(roots: list[tuple[str, str]]) -> SharedSource:
 
 def _copy(module: str, name: str, shared: SharedSource, copied: set[int], chain: tuple[str, ...]) -> None:
     where = f"{module}.{name}"
+    if (module, name) in shared.provided:
+        return
     if where in chain:
         return  # functions referring to each other: both are copied once
     binding = _binding(module, name)
