@@ -213,7 +213,9 @@ class _SecurityChecker(ast.NodeVisitor):
         allowed = ALLOWED_FROM_IMPORTS.get(node.module or "", set()) if not node.level else set()
         for alias in node.names:
             if alias.name not in allowed or alias.asname:
-                self._flag(node, f"from {'.' * node.level}{node.module or ''} import {alias.name}, which is not allowed")
+                self._flag(
+                    node, f"from {'.' * node.level}{node.module or ''} import {alias.name}, which is not allowed"
+                )
 
     def visit_Name(self, node: ast.Name) -> None:
         name = node.id
@@ -231,9 +233,8 @@ class _SecurityChecker(ast.NodeVisitor):
             self._flag(node, f"access to the attribute {attribute!r}")
         if isinstance(node.value, ast.Name) and node.value.id in self.modules:
             module = node.value.id
-            if attribute not in _allowed_attributes(module):
-                self._flag(node, f"{module}.{attribute}, which is not allowed")
-            elif attribute in DENIED_ATTRIBUTES and (module, attribute) not in MODULE_ATTRIBUTE_EXCEPTIONS:
+            denied = attribute in DENIED_ATTRIBUTES and (module, attribute) not in MODULE_ATTRIBUTE_EXCEPTIONS
+            if attribute not in _allowed_attributes(module) or denied:
                 self._flag(node, f"{module}.{attribute}, which is not allowed")
             return  # the module name itself is fine here
         if attribute in DENIED_ATTRIBUTES:

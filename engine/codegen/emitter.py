@@ -387,7 +387,9 @@ class _Writer:
 
     def _parameters(self) -> str:
         lines = ["# The strategy parameters the nodes read (the values the code was generated with)."]
-        lines += _dict_lines("PARAMETERS", [(literal(name), literal(value), None) for name, value in self.bound.items()])
+        lines += _dict_lines(
+            "PARAMETERS", [(literal(name), literal(value), None) for name, value in self.bound.items()]
+        )
         return "\n".join(lines)
 
     def _risk(self) -> str:
@@ -443,7 +445,9 @@ class _Writer:
                 if ports:
                     series.append((step.node_id, ports))
         lines.append("")
-        lines.append("    # Every series the nodes computed, by node: where buy & hold starts (the indicators' warm-up).")
+        lines.append(
+            "    # Every series the nodes computed, by node: where buy & hold starts (the indicators' warm-up)."
+        )
         lines += ["    " + line for line in _dict_lines("node_values", self._value_entries(series))]
         lines.append("    return {")
         for kind in SIGNAL_KINDS:

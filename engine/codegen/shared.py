@@ -164,7 +164,7 @@ def _statement_text(node: ast.stmt, lines: list[str], module: ModuleType) -> str
         start -= 1
     text = lines[start : node.end_lineno]
     if len(kept) != len(decorators):
-        comments = [line for line in lines[start : min(d.lineno for d in decorators) - 1]]
+        comments = lines[start : min(d.lineno for d in decorators) - 1]
         kept_text = ["@" + ast.get_source_segment("\n".join(lines), d) for d in kept]
         text = comments + kept_text + lines[node.lineno - 1 : node.end_lineno]
     return "\n".join(text)
@@ -224,9 +224,11 @@ def _collect_function(node: ast.FunctionDef | ast.Lambda, outer_locals: set[str]
         body = node.body
     else:
         body = [node.body]
-    local = outer_locals | params | {
-        n.id for stmt in body for n in _walk_scope(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-    }
+    local = (
+        outer_locals
+        | params
+        | {n.id for stmt in body for n in _walk_scope(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    )
     for stmt in body:
         _collect(stmt, local, found)
 
