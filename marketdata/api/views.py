@@ -1,5 +1,5 @@
 from django.core.exceptions import PermissionDenied
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -8,10 +8,18 @@ from rest_framework.response import Response
 from marketdata.filters import DatasetFilterSet
 from marketdata.selectors import dataset_get, dataset_list
 from marketdata.services import dataset_delete, dataset_import_csv
+from strategy_builder.api.schema import error_responses
 
 from .serializers import DatasetOutputSerializer, DatasetUploadSerializer
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Your datasets and the shared ones"),
+    retrieve=extend_schema(responses={200: DatasetOutputSerializer, **error_responses(404)}),
+    destroy=extend_schema(
+        summary="Delete (soft) one of your datasets", responses={204: None, **error_responses(403, 404)}
+    ),
+)
 class DatasetViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
 ):
@@ -28,7 +36,11 @@ class DatasetViewSet(
     def get_object(self):
         return dataset_get(user=self.request.user, dataset_id=self.kwargs["pk"])
 
-    @extend_schema(request=DatasetUploadSerializer, responses={201: DatasetOutputSerializer})
+    @extend_schema(
+        summary="Upload a CSV of bars as a new dataset",
+        request=DatasetUploadSerializer,
+        responses={201: DatasetOutputSerializer, **error_responses(400, 403)},
+    )
     def create(self, request: Request) -> Response:
         upload = DatasetUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
