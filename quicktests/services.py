@@ -74,9 +74,8 @@ def quicktest_create(
     """
     instance = StrategyInstance.objects.for_user(user).filter(pk=instance_id).first()
     if instance is None:
-        raise EngineError(
-            Problem(code="unknown_instance", message=f"No strategy instance {instance_id!r}.", field="instance")
-        )
+        unknown = Problem(code="unknown_instance", message=f"No strategy instance {instance_id!r}.", field="instance")
+        raise EngineError([unknown, *_test_config_problems(user, test_config)[1]])
     problems = _override_problems(instance.parameters, parameters)
     merged = {**instance.parameters, **(parameters if isinstance(parameters, Mapping) else {})}
     return _create(
@@ -117,18 +116,8 @@ def _create(
     actor: str,
     problems: list[Problem],
 ) -> QuickTest:
-    problems = list(problems)
-    if not isinstance(test_config, Mapping):
-        raise EngineError(Problem(code="invalid_type", message="must be a JSON object.", field="test_config"))
-    choice, data_problems = _data_choice(owner, test_config)
-    problems += data_problems
-    config = None
-    try:
-        config = resolve_config({k: v for k, v in test_config.items() if k not in DATA_KEYS})
-    except ConfigError as exc:
-        problems += [_under("test_config", problem) for problem in exc.problems]
-    catalogue = quicktest_catalogue(owner)
-    problems += validate_flow(flow, catalogue, parameters=parameters)
+    (choice, config), config_problems = _test_config_problems(owner, test_config)
+    problems = [*problems, *config_problems, *validate_flow(flow, quicktest_catalogue(owner), parameters=parameters)]
     if problems:
         raise EngineError(problems)
 
@@ -151,6 +140,20 @@ def _create(
         node_template_list(owner).filter(name__in=flow_template_names(flow)).update(usage_count=F("usage_count") + 1)
         transaction.on_commit(lambda: _enqueue(quicktest.pk))
     return quicktest
+
+
+def _test_config_problems(owner, test_config: Any) -> tuple[tuple[_DataChoice | None, Any], list[Problem]]:
+    """The data choice and the resolved backtest configuration of `test_config`, and its problems."""
+    if not isinstance(test_config, Mapping):
+        problem = Problem(code="invalid_type", message="must be a JSON object.", field="test_config")
+        return (None, None), [problem]
+    choice, problems = _data_choice(owner, test_config)
+    config = None
+    try:
+        config = resolve_config({k: v for k, v in test_config.items() if k not in DATA_KEYS})
+    except ConfigError as exc:
+        problems += [_under("test_config", problem) for problem in exc.problems]
+    return (choice, config), problems
 
 
 def _enqueue(quicktest_id: str) -> None:

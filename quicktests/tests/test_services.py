@@ -108,6 +108,15 @@ def test_another_users_strategy_is_an_unknown_instance(trader, dataset, system_n
     assert [(p.code, p.field) for p in raised.value.problems] == [("unknown_instance", "instance")]
 
 
+def test_an_unknown_instance_is_reported_with_the_config_problems(trader, dataset):
+    with pytest.raises(EngineError) as raised:
+        services.quicktest_create(
+            user=trader, instance_id="nope", test_config={"dataset": dataset.pk, "commission": -1}
+        )
+
+    assert _fields(raised.value) == {"instance", "test_config.commission"}
+
+
 def test_another_users_dataset_is_an_unknown_dataset(trader, strategy):
     from marketdata.tests.factories import DatasetFactory
 
