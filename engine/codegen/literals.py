@@ -59,9 +59,10 @@ def string_literal(text: str) -> str:
 
 def comment_text(text: str, limit: int = MAX_COMMENT_TEXT) -> str:
     """User text for a comment: a quoted ASCII literal (so no line break or control character survives),
-    shortened to `limit` characters of the original."""
+    shortened to `limit` characters of the original. "#" is escaped too, so no text can pose as a tool's
+    directive ("# noqa", "# fmt: off", "# type: ignore") inside the comment."""
     shortened = text if len(text) <= limit else text[:limit] + "..."
-    return string_literal(shortened)
+    return string_literal(shortened).replace("#", "\\x23")
 
 
 def docstring_safe(text: str | None) -> bool:
