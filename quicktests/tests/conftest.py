@@ -8,11 +8,9 @@ from .factories import ReferenceStrategyFactory
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path, monkeypatch):
-    """Bar and trade files of each test in their own directory, shared with any worker the test starts."""
-    root = str(tmp_path / "media")
-    settings.MEDIA_ROOT = root
-    monkeypatch.setenv("MEDIA_ROOT", root)
+def media_root(settings, tmp_path):
+    """Bar and trade files of each test in their own directory (a worker the test starts is given it)."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     return tmp_path / "media"
 
 
