@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -76,6 +77,7 @@ def main() -> None:
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+        shutil.rmtree(media_root, ignore_errors=True)
 
 
 def _recreate_database(url: str) -> None:
