@@ -1,8 +1,9 @@
 from django.db import models
 
-from strategy_builder.models import BaseModel
+from strategy_builder.models import AliveManager, AllObjectsManager, BaseModel
 
 from .choices import ValidationStatus
+from .querysets import CodeGenerationQuerySet
 
 
 class CodeGeneration(BaseModel):
@@ -29,6 +30,9 @@ class CodeGeneration(BaseModel):
     line_count = models.IntegerField(null=True, blank=True)
     complexity_score = models.IntegerField(null=True, blank=True)
     generation_time = models.FloatField(null=True, blank=True)
+
+    objects = AliveManager.from_queryset(CodeGenerationQuerySet)()
+    all_objects = AllObjectsManager.from_queryset(CodeGenerationQuerySet)()
 
     class Meta(BaseModel.Meta):
         db_table = "code_generations"

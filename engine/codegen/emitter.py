@@ -602,36 +602,41 @@ class _Writer:
         return self._number(step, param)
 
     def _number(self, step: Step, param: str) -> str:
-        """A param the engine reads as float(value): a float literal, or float(PARAMETERS[...]) when bound."""
-        expression = self._param(step, param)
-        if expression.startswith("PARAMETERS["):
-            return f"float({expression})"
+        """A param the engine reads as float(value): float(PARAMETERS[...]) when bound, else a float literal."""
+        bound = self._bound(step, param)
+        if bound is not None:
+            return f"float({bound})"
         try:
             return literal(float(step.params[param]))
         except (OverflowError, TypeError, ValueError) as exc:
-            self._problem(step.node_id, f"param {param!r} is not a usable number ({exc})")
+            self._problem(step.node_id, f"param {param!r} is not a number code can hold ({exc})", f"params.{param}")
             return "0.0"
 
     def _param(self, step: Step, key: str) -> str:
-        """A param's value in code: PARAMETERS["name"] when the node binds it to a strategy parameter with
-        that very value, else the resolved value as a literal."""
-        value = step.params[key]
-        name = self._binding(step, key)
-        if name is not None:
-            bound = self.parameters[name]
-            if type(bound) is type(value) and bound == value:
-                try:
-                    literal(value)
-                except LiteralError as exc:
-                    self._problem(step.node_id, f"strategy parameter {name!r} is {exc}", field=f"params.{key}")
-                    return "0"
-                self.bound.setdefault(name, value)
-                return f"PARAMETERS[{literal(name)}]"
+        """A param's value in code: PARAMETERS["name"] when bound, else the resolved value as a literal."""
+        bound = self._bound(step, key)
+        if bound is not None:
+            return bound
         try:
-            return literal(value)
+            return literal(step.params[key])
         except LiteralError as exc:
             self._problem(step.node_id, f"param {key!r} is {exc}", field=f"params.{key}")
             return "0"
+
+    def _bound(self, step: Step, key: str) -> str | None:
+        """PARAMETERS["name"] when the node binds `key` to a strategy parameter with that very value (after the
+        engine's coercion, so 14.0 bound to an integer param is written as 14, unbound)."""
+        name = self._binding(step, key)
+        value = step.params[key]
+        if name is None or type(self.parameters[name]) is not type(value) or self.parameters[name] != value:
+            return None
+        try:
+            literal(value)
+        except LiteralError as exc:
+            self._problem(step.node_id, f"strategy parameter {name!r} is {exc}", field=f"params.{key}")
+            return "0"
+        self.bound.setdefault(name, value)
+        return f"PARAMETERS[{literal(name)}]"
 
     def _binding(self, step: Step, key: str) -> str | None:
         """The strategy parameter a top-level node of a system template binds `key` to, if any."""

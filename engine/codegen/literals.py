@@ -31,15 +31,17 @@ def literal(value: object) -> str:
         return repr(value)
     if isinstance(value, int):
         if abs(value) > MAX_INT:
-            raise LiteralError(f"the integer {_abbreviated(value)} is too large (at most {MAX_INT:,} in size)")
+            raise LiteralError(
+                f"an integer too large for generated code ({_digits(value)} digits; at most {MAX_INT:,})"
+            )
         return str(value)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise LiteralError(f"{value} is not a finite number")
+            raise LiteralError(f"not a finite number ({value})")
         return repr(value)
     if isinstance(value, str):
         return string_literal(value)
-    raise LiteralError(f"a {type(value).__name__} cannot be written as a literal here (numbers, text, true/false only)")
+    raise LiteralError(f"a {type(value).__name__}, which generated code holds only as a number, text or true/false")
 
 
 def string_literal(text: str) -> str:
@@ -70,9 +72,8 @@ def docstring_safe(text: str | None) -> bool:
     return bool(text) and _SAFE_DOCSTRING_TEXT.fullmatch(text) is not None and not text.endswith(" ")
 
 
-def _abbreviated(value: int) -> str:
-    digits = len(str(abs(value))) if abs(value) < 10**4000 else "thousands of"
-    return f"with {digits} digits"
+def _digits(value: int) -> str:
+    return str(len(str(abs(value)))) if abs(value) < 10**4000 else "thousands of"
 
 
 class Names:

@@ -1,0 +1,24 @@
+"""List filters mirroring the spec's code_generations common queries; the list is always the user's own.
+
+- a strategy's history, newest first: ?instance=<id>
+- recent failures of one kind: ?validation_status=SECURITY_ERROR (several may be given)
+- the user's generations, newest first: no filter (the default ordering)
+- whether this exact code was generated before: ?code_hash=<sha256>&instance=<id>
+"""
+
+import django_filters
+
+from .choices import ValidationStatus
+from .models import CodeGeneration
+
+
+class CodeGenerationFilterSet(django_filters.FilterSet):
+    instance = django_filters.CharFilter(field_name="instance_id", label="Strategy instance id")
+    validation_status = django_filters.MultipleChoiceFilter(choices=ValidationStatus.choices)
+    code_hash = django_filters.CharFilter(label="SHA-256 of the generated code")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = CodeGeneration
+        fields = ["instance", "validation_status", "code_hash", "created_after", "created_before"]
