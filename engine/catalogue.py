@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from typing import Any
 
@@ -185,11 +185,14 @@ class Catalogue:
     # -- building --------------------------------------------------------------------------------------
 
     @classmethod
-    def from_system_templates(cls, templates: Iterable[Mapping[str, Any]]) -> Catalogue:
-        """A catalogue of system templates. Raises TemplateError if any is malformed or has no implementation."""
+    def from_system_templates(cls, templates: Iterable[Mapping[str, Any]], *, trusted: bool = False) -> Catalogue:
+        """A catalogue of system templates. Raises TemplateError if any is malformed or has no implementation.
+
+        `trusted` skips the JSON Schema checks of each template (the costly part) for data already verified:
+        the committed library, which engine/tests/test_library.py checks template by template."""
         specs, problems = [], []
         for template in templates:
-            found = template_problems(dict(template))
+            found = [] if trusted else template_problems(dict(template))
             if not found:
                 spec = spec_from_template(template, is_system=True)
                 found = implementation_problems(spec)
@@ -223,6 +226,11 @@ class Catalogue:
         for template in rows:
             name, version = template.get("name"), template.get("version") or "1.0.0"
             if template.get("is_system_template"):
+                spec = spec_from_template(template, is_system=True)
+                current = specs.get(spec.key)
+                if current is not None and current.is_system and _same_definition(spec, current):
+                    specs[spec.key] = replace(current, is_deleted=spec.is_deleted, template_id=spec.template_id)
+                    continue
                 found = template_problems(template)
                 if not found:
                     spec = spec_from_template(template, is_system=True)
@@ -412,6 +420,14 @@ class Catalogue:
         )
 
 
+_IDENTITY_FIELDS = frozenset({"is_deleted", "template_id", "user_id"})
+
+
+def _same_definition(a: TemplateSpec, b: TemplateSpec) -> bool:
+    """Whether two specs define the same template, whatever their row identity and deletion flag."""
+    return all(getattr(a, f.name) == getattr(b, f.name) for f in fields(TemplateSpec) if f.name not in _IDENTITY_FIELDS)
+
+
 def implementation_problems(spec: TemplateSpec) -> list[Problem]:
     """Why no system operation can compute `spec` (empty when one can)."""
     operation = OPERATIONS.get(spec.op or "")
@@ -431,4 +447,4 @@ def port_compatible(source_type: str, target_type: str) -> bool:
 @cache
 def system_catalogue() -> Catalogue:
     """The catalogue of the system library (built once per process)."""
-    return Catalogue.from_system_templates(load_system_templates())
+    return Catalogue.from_system_templates(load_system_templates(), trusted=True)
