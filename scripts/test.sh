@@ -4,9 +4,11 @@
 set -euo pipefail
 source "$(dirname "$0")/bootstrap.sh"
 
+setup_started=$SECONDS
 sb_prepare
 sb_ensure_redis
 sb_ensure_mariadb
+setup_took=$((SECONDS - setup_started))
 
 # A test that needs MariaDB or Redis fails when it cannot reach them, instead of skipping (see conftest.py).
 export SB_REQUIRE_SERVICES=1
@@ -14,7 +16,7 @@ mysql_url=${SB_TEST_MYSQL_URL:-mysql://root@127.0.0.1:3306/strategy_builder}
 # pytest-xdist: one worker per core (each has its own test database and var/test/gwN directory);
 # --dist loadfile keeps each test module in one process.
 pytest_args=(-q --durations=10 --numprocesses "${SB_TEST_WORKERS:-auto}" --dist loadfile "$@")
-summary=()
+summary=("PASSED  set-up: Python, .venv, MariaDB, Redis (${setup_took}s)")
 failed=0
 
 step() {  # step NAME COMMAND...: run it, time it, remember a summary line
@@ -31,7 +33,12 @@ step() {  # step NAME COMMAND...: run it, time it, remember a summary line
   fi
 }
 
-lint() { ruff check . && ruff format --check .; }
+lint() {  # both checks, so one run shows every problem
+  local status=0
+  ruff check . || status=1
+  ruff format --check . || status=1
+  return "$status"
+}
 
 sqlite_pass() {
   echo "Database: SQLite (file test databases under var/test). Tests marked 'mysql' run in the MariaDB pass."
@@ -44,11 +51,10 @@ mariadb_pass() {
   DATABASE_URL=$mysql_url pytest --ignore=engine "${pytest_args[@]}"
 }
 
-total_started=$SECONDS
 step "lint: ruff check + ruff format --check" lint
 step "pytest, SQLite pass" sqlite_pass
 step "pytest, MariaDB pass" mariadb_pass
 
-printf '\n==> Summary (%ss in all)\n' $((SECONDS - total_started))
+printf '\n==> Summary (%ss in all)\n' "$SECONDS"
 printf '  %s\n' "${summary[@]}"
 exit "$failed"
