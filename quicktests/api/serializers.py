@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from quicktests.models import QuickTest
+from quicktests.retention import ArchivedResultMissing, quicktest_result
 from strategy_builder.api.serializers import StrictInputMixin
 
 
@@ -52,9 +53,13 @@ class QuickTestDetailSerializer(QuickTestListSerializer):
         fields = [*QuickTestListSerializer.Meta.fields, "parameters_snapshot", "logic_flow_snapshot", "result"]
 
     def get_result(self, quicktest: QuickTest) -> dict | None:
-        if quicktest.test_result is None:
+        try:
+            result = quicktest_result(quicktest)
+        except ArchivedResultMissing as exc:
+            return {"archived": True, "error": str(exc)}
+        if result is None:
             return None
-        return {key: value for key, value in quicktest.test_result.items() if key != "trades_file"}
+        return {key: value for key, value in result.items() if key != "trades_file"}
 
 
 class TradeSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from quicktests.choices import QuickTestStatus
 from quicktests.models import QuickTest
+from quicktests.retention import quicktests_archive
 from strategy_builder.celery import app
 
 from .factories import QuickTestFactory, ReferenceStrategyFactory
@@ -52,6 +53,25 @@ def test_post_answers_202_with_the_id_and_the_result_can_be_polled(
     assert detail["metrics_summary"]["trades"] == detail["result"]["counts"]["trades"]
     assert set(detail["result"]["equity_curve"]) == {"bar", "time", "equity"}
     assert "trades_file" not in detail["result"]
+
+
+def test_an_archived_result_reads_the_same_as_before_archiving(
+    client, strategy, dataset, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    with django_capture_on_commit_callbacks(execute=True):
+        quicktest_id = _post(client, strategy, dataset).json()["id"]
+    before = client.get(f"{URL}{quicktest_id}/").json()
+    trades_before = client.get(f"{URL}{quicktest_id}/trades/").json()
+
+    archived = quicktests_archive(now=timezone.now() + timedelta(days=91))
+
+    after = client.get(f"{URL}{quicktest_id}/").json()
+    assert archived == 1
+    assert QuickTest.objects.get(pk=quicktest_id).test_result["archived"] is True
+    assert after["result"] == before["result"]
+    assert after["metrics_summary"] == before["metrics_summary"]
+    assert client.get(f"{URL}{quicktest_id}/trades/").json() == trades_before
 
 
 def test_trades_are_a_paginated_endpoint(client, strategy, dataset, django_capture_on_commit_callbacks):
