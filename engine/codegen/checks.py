@@ -37,7 +37,7 @@ from functools import cache
 from typing import Any
 
 import talib
-from radon.complexity import cc_visit
+from radon.complexity import cc_visit_ast
 
 VALID, SYNTAX_ERROR, SECURITY_ERROR = "VALID", "SYNTAX_ERROR", "SECURITY_ERROR"
 
@@ -143,7 +143,7 @@ def check_code(code: str) -> CodeReport:
     except ValueError as exc:  # source holding a null byte
         return CodeReport(SYNTAX_ERROR, False, None, lines, None, syntax_error=str(exc))
     violations = security_violations(tree)
-    functions = _complexity(code)
+    functions = _complexity(tree)
     return CodeReport(
         status=SECURITY_ERROR if violations else VALID,
         syntax_ok=True,
@@ -252,10 +252,10 @@ class _SecurityChecker(ast.NodeVisitor):
         self.generic_visit(node)
 
 
-def _complexity(code: str) -> dict[str, int]:
+def _complexity(tree: ast.Module) -> dict[str, int]:
     """Cyclomatic complexity of every function and method (radon), by qualified name."""
     figures: dict[str, int] = {}
-    for block in cc_visit(code):
+    for block in cc_visit_ast(tree):
         if hasattr(block, "methods"):
             for method in block.methods:
                 figures[f"{block.name}.{method.name}"] = method.complexity
