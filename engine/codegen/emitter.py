@@ -31,7 +31,17 @@ from engine.config import CONFIG_SCHEMA
 from engine.errors import FlowError, Problem
 from engine.flow import PASSTHROUGH_OP, Plan, Step, compile_flow
 
-from .literals import LiteralError, Names, comment_text, docstring_safe, literal, string_literal
+from .literals import (
+    MAX_IDENTIFIER,
+    MAX_PORT_SUFFIX,
+    LiteralError,
+    Names,
+    comment_text,
+    docstring_safe,
+    literal,
+    sanitise,
+    string_literal,
+)
 from .shared import ALLOWED_MODULES, copy_engine_code
 
 GENERATOR_VERSION = "1.0.0"
@@ -472,8 +482,8 @@ class _Writer:
         """Write the lines computing `step`; returns the variable of a signal node (its `when`)."""
         base = self.names.derive(
             step.label,
-            f"{step.template}_{step.node_id}",
             step.node_id,
+            f"{step.template}_{step.node_id}",
             fallback=f"node_{len(self.outputs)}",
         )
         if step.op == "signal":
@@ -487,7 +497,7 @@ class _Writer:
                 for port, target in zip(step.outputs, targets, strict=True):
                     lines.append(f"{INDENT}{target} = column(bars, {literal(port)})")
             case "talib":
-                self._talib(step, targets, lines)
+                self._talib(step, base, targets, lines)
             case "arithmetic":
                 function = ARITHMETIC[step.hints["operator"]]
                 if function == "_divide":
@@ -542,12 +552,16 @@ class _Writer:
         if len(step.outputs) == 1:
             names = [base]
         else:
-            names = [self.names.derive(f"{base}_{port}", fallback=f"{base}_{i}") for i, port in enumerate(step.outputs)]
+            limit = MAX_IDENTIFIER + 1 + MAX_PORT_SUFFIX
+            names = [
+                self.names.derive(f"{base}_{sanitise(port, MAX_PORT_SUFFIX)}", fallback=f"{base}_{i}", limit=limit)
+                for i, port in enumerate(step.outputs)
+            ]
         for port, name in zip(step.outputs, names, strict=True):
             self.outputs[(step.node_id, port)] = name
         return names
 
-    def _talib(self, step: Step, targets: list[str], lines: list[str]) -> None:
+    def _talib(self, step: Step, base: str, targets: list[str], lines: list[str]) -> None:
         function = step.hints["function"]
         if function not in talib.get_functions() or not function.isidentifier():
             self._problem(step.node_id, f"{function!r} is not a TA-Lib function")
@@ -560,9 +574,9 @@ class _Writer:
             args.append(f"{key}={self._param(step, key)}")
         lhs = ", ".join(targets)
         if len(targets) > 1 and len(f"{INDENT}{lhs} = talib.{function}(") > LINE_LENGTH:
-            lines += _call(targets[0] + "_outputs", f"talib.{function}", args)
-            lines += [f"{INDENT}{target} = {targets[0]}_outputs[{i}]" for i, target in enumerate(targets)]
-            self.names.claim(targets[0] + "_outputs")
+            # Too many long names to unpack on one line: the node's name holds the tuple, then each output.
+            lines += _call(base, f"talib.{function}", args)
+            lines += [f"{INDENT}{target} = {base}[{i}]" for i, target in enumerate(targets)]
             return
         lines += _call(lhs, f"talib.{function}", args)
 

@@ -16,6 +16,7 @@ import unicodedata
 
 MAX_INT = 2**63 - 1  # TA-Lib and numpy take 64-bit integers at most
 MAX_IDENTIFIER = 24
+MAX_PORT_SUFFIX = 12  # an output's name is its node's name, "_" and the port's (bollinger_upperband)
 MAX_COMMENT_TEXT = 60
 _PLAIN_ASCII = re.compile(r"[ -~]")  # printable ASCII, which a quoted string may hold as it is
 _SAFE_DOCSTRING_TEXT = re.compile(r"[A-Za-z0-9 _.,:;()+\-/&#%@!?']{1,100}")
@@ -77,25 +78,28 @@ def _digits(value: int) -> str:
 
 
 class Names:
-    """Unique, safe variable names for one scope. `reserved` are names the scope must not shadow."""
+    """Unique, safe variable names for one scope. `reserved` are names the scope must not shadow (the
+    module's own names); Python's keywords, soft keywords and builtins are reserved too."""
 
     def __init__(self, reserved: set[str]):
-        self.taken = set(reserved) | set(dir(builtins)) | set(keyword.kwlist) | set(keyword.softkwlist)
+        self.reserved = set(reserved) | set(dir(builtins)) | set(keyword.kwlist) | set(keyword.softkwlist)
+        self.claimed: set[str] = set()
 
-    def derive(self, *candidates: str | None, fallback: str) -> str:
-        """The first candidate that sanitises to a usable identifier, else `fallback` (made unique)."""
+    def derive(self, *candidates: str | None, fallback: str, limit: int = MAX_IDENTIFIER) -> str:
+        """The first candidate that sanitises to a name nothing reserves (numbered if another node has it
+        already: "fast_sma_2"), else `fallback`, numbered as needed."""
         for candidate in candidates:
-            name = sanitise(candidate) if candidate else ""
-            if name:
+            name = sanitise(candidate, limit) if candidate else ""
+            if name and name not in self.reserved:
                 return self.claim(name)
-        return self.claim(sanitise(fallback) or "node")
+        return self.claim(sanitise(fallback, limit) or "node")
 
     def claim(self, name: str) -> str:
         unique, counter = name, 1
         while not self.usable(unique):
             counter += 1
             unique = f"{name}_{counter}"
-        self.taken.add(unique)
+        self.claimed.add(unique)
         return unique
 
     def usable(self, name: str) -> bool:
@@ -105,7 +109,8 @@ class Names:
             and not keyword.iskeyword(name)
             and not keyword.issoftkeyword(name)
             and not name.startswith("_")
-            and name not in self.taken
+            and name not in self.reserved
+            and name not in self.claimed
         )
 
 

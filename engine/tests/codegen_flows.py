@@ -36,7 +36,7 @@ def every_kind_flow(*, stops: bool = True) -> dict[str, Any]:
         node("atr", "atr", "ATR", timeperiod=14),
         node("stoch", "stoch", "Stochastic"),
         node("mfi", "mfi", "Money flow"),
-        node("ha", "ha", "Heikin Ashi"),
+        node("ha", "ha", "Heikin Ashi candles"),  # four long output names: too many to unpack on one line
         node("macd", "macd", "MACD"),
         node("one", "constant", "One", value=1),
         node("spread", "subtract", "Spread"),

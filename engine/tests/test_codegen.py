@@ -259,7 +259,7 @@ def test_changing_parameters_in_the_module_changes_its_signals(tmp_path, bars_cs
     assert not np.array_equal(before, after)
 
 
-def test_labels_become_unique_identifiers_and_unusable_ones_fall_back_to_template_and_id():
+def test_labels_become_unique_identifiers_and_unusable_ones_fall_back_to_the_node_id_or_template_and_id():
     nodes = [
         node("c", "close", "Close"),
         node("a1", "sma", "Fast SMA", timeperiod=5),
@@ -280,14 +280,14 @@ def test_labels_become_unique_identifiers_and_unusable_ones_fall_back_to_templat
     for line in [
         "fast_sma = talib.SMA(close, timeperiod=5)",
         "fast_sma_2 = talib.SMA(close, timeperiod=6)",
-        "sma_k = talib.SMA(close, timeperiod=7)",
-        "sma_d = talib.SMA(close, timeperiod=8)",
-        "print_2 = talib.SMA(close, timeperiod=9)",
-        "n_2 = talib.SMA(close, timeperiod=10)",
-        "sma_x = talib.SMA(close, timeperiod=11)",
+        "k = talib.SMA(close, timeperiod=7)",  # "import" is a keyword
+        "d = talib.SMA(close, timeperiod=8)",  # "__class__" leaves "class", a keyword
+        "p = talib.SMA(close, timeperiod=9)",  # "print" is a builtin
+        "sma_n = talib.SMA(close, timeperiod=10)",  # "n" is generate_signals' bar count, and the node's id
+        "x = talib.SMA(close, timeperiod=11)",
         "slow_sma = talib.SMA(close, timeperiod=12)",
         "n1st_2nd = np.greater(fast_sma, fast_sma_2)",
-        "entry_long_e = n1st_2nd",
+        "e = n1st_2nd",
     ]:
         assert line in code
 
