@@ -30,7 +30,13 @@ class CodeGenerationAdmin(admin.ModelAdmin):
         "generation_time",
         "created_at",
     )
-    list_filter = ("validation_status", "code_version", ("instance", admin.RelatedOnlyFieldListFilter), "created_at")
+    list_filter = (
+        "validation_status",
+        "user_id",
+        ("instance", admin.RelatedOnlyFieldListFilter),
+        "code_version",
+        "created_at",
+    )
     list_select_related = ("instance",)
     search_fields = ("id", "user_id", "code_hash", "instance__id", "instance__name")
     date_hierarchy = "created_at"

@@ -23,7 +23,7 @@ def test_changelist_filters_by_status_user_and_strategy(staff_client, trader, st
 
     page = staff_client.get(CHANGELIST)
     by_status = staff_client.get(CHANGELIST, {"validation_status__exact": "SECURITY_ERROR"})
-    by_user = staff_client.get(CHANGELIST, {"q": trader.pk})
+    by_user = staff_client.get(CHANGELIST, {"user_id": str(trader.pk)})
     by_strategy = staff_client.get(CHANGELIST, {"instance__id__exact": strategy.pk})
 
     assert page.status_code == 200
