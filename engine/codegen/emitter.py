@@ -256,7 +256,7 @@ if __name__ == "__main__":
 '''
 
 # Names of generate_signals' own locals, which node variables must not take.
-_SIGNAL_LOCALS = {"bars", "n", "node_values"}
+_SIGNAL_LOCALS = {"bars", "n", "values"}
 
 
 @dataclass(frozen=True)
@@ -437,40 +437,34 @@ class _Writer:
     def _signal_body(self) -> str:
         lines = [
             "def generate_signals(bars: pd.DataFrame) -> dict[str, Any]:",
-            '    """The entry and exit signals decided at the close of every bar, computed node by node, and',
-            "    `first_trading_bar`: the first bar at which every computed series has a value.",
+            '    """The entry and exit signals decided at the close of every bar, computed node by node; `values`,',
+            "    every node's output by variable name; and `first_trading_bar`, the first bar at which every computed",
+            "    series has a value (where buy & hold starts, after the indicators' warm-up).",
             '    """',
             '    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):',
         ]
         signals: dict[str, list[str]] = {kind: [] for kind in SIGNAL_KINDS}
-        series: list[tuple[str, list[tuple[str, str]]]] = []
+        values: list[str] = []
         for step in self.plan.steps:
             lines.append(INDENT + "# " + self._describe(step))
             produced = self._step(step, lines)
             if step.op == "signal":
                 signals[step.hints["signal"]].append(produced)
-            elif step.outputs:
-                ports = [(port, self.outputs[(step.node_id, port)]) for port in step.outputs]
-                ports = [(port, var) for port, var in ports if (step.node_id, port) not in self.numbers]
-                if ports:
-                    series.append((step.node_id, ports))
+            values += [
+                self.outputs[(step.node_id, port)] for port in step.outputs if (step.node_id, port) not in self.numbers
+            ]
         lines.append("")
-        lines.append(
-            "    # Every series the nodes computed, by node: where buy & hold starts (the indicators' warm-up)."
-        )
-        lines += ["    " + line for line in _dict_lines("node_values", self._value_entries(series))]
+        lines += ["    " + line for line in _dict_lines("values", [(literal(v), v, None) for v in values])]
         lines.append("    return {")
         for kind in SIGNAL_KINDS:
             value = " | ".join(signals[kind]) if signals[kind] else self._bar_count("np.zeros(n, dtype=bool)")
             lines += _wrapped(f"        {literal(kind)}: ", value, ",")
-        lines.append('        "first_trading_bar": warm_up_bars(node_values),')
+        lines.append('        "values": values,')
+        lines.append('        "first_trading_bar": warm_up_bars({"nodes": values}),  # {node: {port: series}}')
         lines.append("    }")
         if self.uses_n:
-            lines.insert(4, "    n = len(bars)")
+            lines.insert(5, "    n = len(bars)")
         return "\n".join(lines)
-
-    def _value_entries(self, series: list[tuple[str, list[tuple[str, str]]]]) -> list[tuple[str, str, None]]:
-        return [(literal(var), f'{{"value": {var}}}', None) for _, ports in series for _, var in ports]
 
     def _describe(self, step: Step) -> str:
         text = f"Node {comment_text(step.node_id)}, template {comment_text(step.template)}"

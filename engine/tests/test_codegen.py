@@ -13,14 +13,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.backtest import run_backtest
+from engine.backtest import run_backtest, warm_up_bars
 from engine.bars import read_csv, write_csv
 from engine.catalogue import system_catalogue
 from engine.codegen import GENERATOR_VERSION, VALID, check_code, flow_hash, generate_module
+from engine.codegen.literals import sanitise
 from engine.errors import FlowError
+from engine.evaluate import evaluate
+from engine.flow import compile_flow
 from engine.synthetic import generate_bars
 from engine.tests.codegen_flows import EVERY_KIND_PARAMETERS, every_kind_flow, import_module, node
-from engine.tests.flow_builders import edge, flow
+from engine.tests.flow_builders import edge, flow, flow_around
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "engine" / "examples"
@@ -318,3 +321,33 @@ def test_generated_modules_pass_the_checks_and_ruff(tmp_path):
         assert report.complexity == max(report.functions.values())
 
     assert ruff_problems(tmp_path) == ""
+
+
+@pytest.fixture(scope="module")
+def small_bars_csv(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("small") / "bars.csv"
+    write_csv(generate_bars(400, seed=8, freq="1h"), path)
+    return path
+
+
+@pytest.mark.parametrize("spec", list(SYSTEM), ids=lambda spec: spec.name)
+def test_every_system_template_computes_exactly_what_the_engine_computes(spec, tmp_path, small_bars_csv):
+    flow_ = flow_around(spec)
+    flow_["nodes"][-1]["label"] = "Node under test"
+    path = tmp_path / f"{spec.name}.py"
+    path.write_text(generate_module(flow_, SYSTEM).code)
+    module = import_module(path)
+    plan = compile_flow(flow_, SYSTEM)
+    expected = evaluate(plan, read_csv(small_bars_csv))
+
+    generated = module.generate_signals(module.load_bars(small_bars_csv))
+
+    for port in spec.outputs:
+        if port.type == "number":
+            continue  # a scalar: it reaches the series that read it, compared there
+        name = "node_under_test" if len(spec.outputs) == 1 else f"node_under_test_{sanitise(port.name, 12)}"
+        np.testing.assert_array_equal(generated["values"][name], expected.values["n"][port.name], err_msg=port.name)
+    for kind in ("entry_long", "exit_long", "entry_short", "exit_short"):
+        np.testing.assert_array_equal(generated[kind], getattr(expected.signals, kind), err_msg=kind)
+    assert generated["first_trading_bar"] == warm_up_bars(expected.values)
+    assert {key: module.RISK.get(key) for key in plan.risk} == dict(plan.risk)
