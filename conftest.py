@@ -129,7 +129,7 @@ class LiveWorker:
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.process.kill()  # the solo pool has no child processes
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=15)
 
 
@@ -189,7 +189,7 @@ def live_worker(transactional_db, tmp_path: Path) -> Iterator[LiveWorker]:
     ]
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(  # noqa: S603 (fixed command line)
-            command, cwd=REPO_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT
+            command, cwd=REPO_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
         )
     worker = LiveWorker(
         hostname=host_format(f"test-{token}@%h"),
