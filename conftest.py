@@ -69,7 +69,11 @@ def database_url_for_subprocess() -> str:
 
 @dataclass
 class LiveWorker:
-    """A `celery worker` process on its own Redis queue, using the test database."""
+    """A `celery worker` process on its own Redis queue, using the test database.
+
+    The worker leads its own process group, so a test can simulate a crash with
+    `os.killpg(worker.process.pid, signal.SIGKILL)`; the fixture stops whatever is left.
+    """
 
     hostname: str
     queue: str
