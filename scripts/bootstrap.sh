@@ -51,7 +51,7 @@ sb_find_python() {
       return 0
     fi
   done
-  sb_die "Python 3.12 not found. Install it (pyenv install $(cat "$SB_ROOT/.python-version" 2>/dev/null || echo 3.12), or Debian/deadsnakes python3.12 with its venv module) and retry."
+  sb_die "Python 3.12 not found. Install it (pyenv install $(cat "$SB_ROOT/.python-version" 2>/dev/null || echo 3.12), or put a python3.12 with its venv module on PATH) and retry."
 }
 
 sb_venv() {
