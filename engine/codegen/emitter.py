@@ -18,18 +18,22 @@ deterministic: the same flow and parameters give the same bytes.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import talib
 
 from engine.catalogue import Catalogue
 from engine.config import CONFIG_SCHEMA
-from engine.errors import FlowError, Problem
+from engine.errors import ConfigError, FlowError, Problem
 from engine.flow import PASSTHROUGH_OP, Plan, Step, compile_flow
+from engine.signals import StrategySignals
+from engine.simulate import _risk_settings
 
 from .literals import (
     MAX_IDENTIFIER,
@@ -255,8 +259,22 @@ if __name__ == "__main__":
     sys.exit(main())
 '''
 
-# Names of generate_signals' own locals, which node variables must not take.
-_SIGNAL_LOCALS = {"bars", "n", "values"}
+
+def _defined_names(*sources: str) -> set[str]:
+    return {
+        node.name
+        for source in sources
+        for node in ast.parse(source).body
+        if isinstance(node, ast.FunctionDef | ast.ClassDef)
+    }
+
+
+# Every name the module defines besides the copied engine code, and generate_signals' own locals: node
+# variables never take them.
+_MODULE_NAMES = _defined_names(_BARS, _GLUE, _RUNNER, *_HAND_WRITTEN_HELPERS.values()) | set(OP_HELPERS)
+_MODULE_NAMES |= {"generate_signals", "PARAMETERS", "RISK", "DEFAULT_CONFIG", "STRATEGY_NAME", "GENERATOR_VERSION"}
+_MODULE_NAMES |= {"FLOW_HASH", "np", "pd", "talib", "json", "sys", "math", "argparse", "dataclass", "field", "Any"}
+_MODULE_NAMES |= {"bars", "n", "values"}
 
 
 @dataclass(frozen=True)
@@ -292,9 +310,27 @@ def generate_module(
     or holds a value generated code cannot carry (NaN, an infinity, a 30-digit integer ...)."""
     parameters = dict(parameters or {})
     plan = compile_flow(flow, catalogue, parameters)
+    _check_risk(plan)
     digest = flow_hash(flow)
     code = _Writer(flow, plan, catalogue, parameters, strategy_name, digest).module()
     return GeneratedModule(code=code, code_hash=hashlib.sha256(code.encode("utf-8")).hexdigest(), flow_hash=digest)
+
+
+def _check_risk(plan: Plan) -> None:
+    """Refuse risk settings the simulation refuses (a 100 % stop loss ...), as a quick test would, naming the
+    node: the engine's own range check, so a module never runs a strategy its quick test could not."""
+    no_signal = np.zeros(0, dtype=bool)
+    signals = StrategySignals(no_signal, no_signal, no_signal, no_signal, **plan.risk)
+    try:
+        _risk_settings(signals)
+    except ConfigError as exc:
+        raise FlowError(
+            [
+                Problem("invalid_risk", f"Node {node}: {problem.message}", node_id=node)
+                for problem in exc.problems
+                for node in [plan.risk_nodes.get(problem.field or "")]
+            ]
+        ) from exc
 
 
 class _Writer:
@@ -320,11 +356,7 @@ class _Writer:
             node["id"]: node for node in flow["nodes"] if isinstance(node, dict) and isinstance(node.get("id"), str)
         }
         self.shared = copy_engine_code(SHARED_ROOTS, provided=PROVIDED)
-        reserved = set(self.shared.names) | {"Bars"} | set(OP_HELPERS) | set(_HAND_WRITTEN_HELPERS) | _SIGNAL_LOCALS
-        reserved |= {"column", "load_bars", "as_bars", "simulate", "backtest", "main", "generate_signals"}
-        reserved |= {"PARAMETERS", "RISK", "DEFAULT_CONFIG", "STRATEGY_NAME", "GENERATOR_VERSION", "FLOW_HASH"}
-        reserved |= {"np", "pd", "talib", "json", "sys", "math", "argparse", "dataclass", "field", "Any"}
-        self.names = Names(reserved)
+        self.names = Names(set(self.shared.names) | _MODULE_NAMES)
         self.outputs: dict[tuple[str, str], str] = {}  # (node id, port) -> variable
         self.numbers: set[tuple[str, str]] = set()  # outputs that are numbers (broadcast when read as series)
         self.uses_n = False

@@ -176,8 +176,19 @@ def strategy_with(node_under_test: dict, *wiring: dict) -> dict:
             {"p": math.inf},
             "s",
         ),
+        (strategy_with(node("sl", "stop_loss", percent=100)), {}, "sl"),
     ],
-    ids=["template name", "infinity", "NaN", "400 digits", "text for a number", "huge period", "NaN param", "inf"],
+    ids=[
+        "template name",
+        "infinity",
+        "NaN",
+        "400 digits",
+        "text for a number",
+        "huge period",
+        "NaN param",
+        "inf",
+        "a stop at zero",
+    ],
 )
 def test_values_code_cannot_carry_refuse_the_flow_naming_the_node(flow_, parameters, node_id):
     with pytest.raises(FlowError) as caught:
