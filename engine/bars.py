@@ -146,6 +146,10 @@ def read_csv(path_or_buffer: str | os.PathLike[str] | IO[bytes] | IO[str] | byte
         except pa.ArrowInvalid as error:
             raise DataError(_unparsable_file(source, error)) from error
         columns = {field: _column_from_text(table.column(names[field]), field) for field in COLUMNS}
+    # The columns are numpy arrays now. pyarrow's allocator would keep the parsing memory (about three times
+    # the file's size) for later reads; a worker reads a file now and then, so hand it back to the system.
+    del table
+    pa.default_memory_pool().release_unused()
     return _validated(columns, lines, malformed)
 
 
