@@ -46,7 +46,7 @@ from .literals import (
     sanitise,
     string_literal,
 )
-from .shared import ALLOWED_MODULES, copy_engine_code
+from .shared import copy_engine_code
 
 GENERATOR_VERSION = "1.0.0"
 LINE_LENGTH = 120  # the project's ruff line length; generated modules are formatted for it
@@ -416,15 +416,13 @@ class _Writer:
         )
 
     def _imports(self) -> str:
+        """What the copied engine code imports, and what the emitter's own code uses (isort's order)."""
+        from_imports = self.shared.from_imports | {("dataclasses", "dataclass"), ("typing", "Any")}
         lines = ["from __future__ import annotations", ""]
         lines += [f"import {module}" for module in ("argparse", "json", "math", "sys")]
-        for module in sorted({m for m, _ in self.shared.from_imports}):
-            names = ", ".join(sorted(n for m, n in self.shared.from_imports if m == module))
-            lines.append(f"from {module} import {names}")
-        lines.append("")
-        third_party = sorted({*self.shared.imports, "numpy", "pandas", "talib"} - {"math"})
-        aliases = {**ALLOWED_MODULES, "pandas": "pd", "talib": "talib"}
-        lines += [f"import {m}" if aliases[m] == m else f"import {m} as {aliases[m]}" for m in third_party]
+        for module in sorted({m for m, _ in from_imports}):
+            lines.append(f"from {module} import {', '.join(sorted(n for m, n in from_imports if m == module))}")
+        lines += ["", "import numpy as np", "import pandas as pd", "import talib"]
         return "\n".join(lines)
 
     def _parameters(self) -> str:

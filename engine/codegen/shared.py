@@ -33,9 +33,9 @@ class SharedSourceError(RuntimeError):
 
 @dataclass
 class SharedSource:
-    """Imports and top-level statements (in dependency order) of the copied engine code."""
+    """Top-level statements (in dependency order) of the copied engine code and the names it imports from
+    outside the engine (numpy and math it uses as `np` and `math`, which every generated module imports)."""
 
-    imports: set[str] = field(default_factory=set)
     from_imports: set[tuple[str, str]] = field(default_factory=set)
     blocks: list[str] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # name -> engine module it came from
@@ -97,7 +97,6 @@ def _copy_import(
         alias = next(a for a in node.names if (a.asname or a.name) == name)
         if ALLOWED_MODULES.get(alias.name) != name:
             raise SharedSourceError(f"{module} uses module {alias.name} as {name}, which generated code cannot import")
-        shared.imports.add(alias.name)
         return
     alias = next(a for a in node.names if (a.asname or a.name) == name)
     source_module = _absolute(module, node)
