@@ -13,8 +13,10 @@ from .models import CodeGeneration
 
 
 class CodeGenerationFilterSet(django_filters.FilterSet):
-    instance = django_filters.CharFilter(field_name="instance_id", label="Strategy instance id")
-    validation_status = django_filters.MultipleChoiceFilter(choices=ValidationStatus.choices)
+    instance = django_filters.CharFilter(method="filter_instance", label="Strategy instance id")
+    validation_status = django_filters.MultipleChoiceFilter(
+        choices=ValidationStatus.choices, method="filter_validation_status"
+    )
     code_hash = django_filters.CharFilter(label="SHA-256 of the generated code")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
@@ -22,3 +24,9 @@ class CodeGenerationFilterSet(django_filters.FilterSet):
     class Meta:
         model = CodeGeneration
         fields = ["instance", "validation_status", "code_hash", "created_after", "created_before"]
+
+    def filter_instance(self, queryset, name: str, value: str):
+        return queryset.for_instance(value)
+
+    def filter_validation_status(self, queryset, name: str, value: list[str]):
+        return queryset.with_status(*value) if value else queryset

@@ -26,6 +26,11 @@ def code_generation_get(*, user, generation_id: str) -> CodeGeneration:
         raise Http404(f"No code generation {generation_id!r}.") from exc
 
 
+def code_generation_sibling(*, user, generation: CodeGeneration, sibling_id: str) -> CodeGeneration | None:
+    """The user's generation `sibling_id` of the same strategy as `generation` (None if there is none)."""
+    return CodeGeneration.objects.for_user_and_instance(user, generation.instance_id).filter(pk=sibling_id).first()
+
+
 def code_generation_diff(*, generation: CodeGeneration, against: CodeGeneration) -> str:
     """A unified diff from `against` to `generation` (two generations of one strategy); "" when identical."""
     return "".join(

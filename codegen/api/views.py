@@ -119,11 +119,7 @@ class CodeGenerationViewSet(
         against_id = request.query_params.get("against")
         if not against_id:
             raise ValidationError({"against": ["Give the id of the generation to diff from."]}, code="required")
-        against = (
-            selectors.code_generation_list(user=request.user)
-            .filter(pk=against_id, instance_id=generation.instance_id)
-            .first()
-        )
+        against = selectors.code_generation_sibling(user=request.user, generation=generation, sibling_id=against_id)
         if against is None:
             raise ValidationError(
                 {"against": [f"{against_id!r} is not one of your generations of the same strategy."]}, code="invalid"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import inspect
 import json
 import subprocess
 import sys
@@ -351,3 +352,24 @@ def test_every_system_template_computes_exactly_what_the_engine_computes(spec, t
         np.testing.assert_array_equal(generated[kind], getattr(expected.signals, kind), err_msg=kind)
     assert generated["first_trading_bar"] == warm_up_bars(expected.values)
     assert {key: module.RISK.get(key) for key in plan.risk} == dict(plan.risk)
+
+
+def test_the_simulation_metrics_and_trade_list_are_the_engines_own_source_copied_verbatim():
+    from engine import backtest, metrics, result, simulate
+
+    flow_, params, _ = reference()
+    code = generate_module(flow_, SYSTEM, params).code
+
+    for function in (
+        simulate._run.py_func,  # the numba kernel, without its @njit decorator
+        simulate._close.py_func,
+        simulate.Trades,
+        simulate.Simulation,
+        metrics.metrics_summary,
+        metrics._period_returns,
+        result.trade_list,
+        backtest.warm_up_bars,
+    ):
+        source = "".join(line for line in inspect.getsourcelines(function)[0] if not line.startswith("@njit"))
+        assert source in code, function.__qualname__
+    assert "njit" not in code and "numba" not in code
