@@ -71,7 +71,9 @@ def codegen_generate(
 
     started = time.perf_counter()
     try:
-        module = generate_module(flow, quicktest_catalogue(user), values, strategy_name=instance.name)
+        module = generate_module(
+            flow, quicktest_catalogue(user), values, strategy_name=instance.name, description=instance.description
+        )
     except FlowError as exc:
         return _flow_error(record, exc, time.perf_counter() - started), True
     report = check_code(module.code)

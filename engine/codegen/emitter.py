@@ -272,7 +272,8 @@ def _defined_names(*sources: str) -> set[str]:
 # Every name the module defines besides the copied engine code, and generate_signals' own locals: node
 # variables never take them.
 _MODULE_NAMES = _defined_names(_BARS, _GLUE, _RUNNER, *_HAND_WRITTEN_HELPERS.values()) | set(OP_HELPERS)
-_MODULE_NAMES |= {"generate_signals", "PARAMETERS", "RISK", "DEFAULT_CONFIG", "STRATEGY_NAME", "GENERATOR_VERSION"}
+_MODULE_NAMES |= {"generate_signals", "PARAMETERS", "RISK", "DEFAULT_CONFIG", "STRATEGY_NAME", "STRATEGY_DESCRIPTION"}
+_MODULE_NAMES |= {"GENERATOR_VERSION"}
 _MODULE_NAMES |= {"FLOW_HASH", "np", "pd", "talib", "json", "sys", "math", "argparse", "dataclass", "field", "Any"}
 _MODULE_NAMES |= {"bars", "n", "values"}
 
@@ -305,6 +306,7 @@ def generate_module(
     parameters: Mapping[str, Any] | None = None,
     *,
     strategy_name: str = "Strategy",
+    description: str | None = None,
 ) -> GeneratedModule:
     """The standalone module of a valid flow. Raises FlowError listing every problem when the flow is invalid
     or holds a value generated code cannot carry (NaN, an infinity, a 30-digit integer ...)."""
@@ -312,7 +314,7 @@ def generate_module(
     plan = compile_flow(flow, catalogue, parameters)
     _check_risk(plan)
     digest = flow_hash(flow)
-    code = _Writer(flow, plan, catalogue, parameters, strategy_name, digest).module()
+    code = _Writer(flow, plan, catalogue, parameters, strategy_name, description, digest).module()
     return GeneratedModule(code=code, code_hash=hashlib.sha256(code.encode("utf-8")).hexdigest(), flow_hash=digest)
 
 
@@ -341,6 +343,7 @@ class _Writer:
         catalogue: Catalogue,
         parameters: dict[str, Any],
         strategy_name: str,
+        description: str | None,
         digest: str,
     ):
         self.flow = flow
@@ -348,6 +351,7 @@ class _Writer:
         self.catalogue = catalogue
         self.parameters = parameters
         self.strategy_name = strategy_name
+        self.description = description
         self.digest = digest
         self.problems: list[Problem] = []
         self.bound: dict[str, Any] = {}  # strategy parameters the nodes read, in order of first use
@@ -375,6 +379,7 @@ class _Writer:
             "\n".join(
                 [
                     f"STRATEGY_NAME = {string_literal(self.strategy_name)}",
+                    f"STRATEGY_DESCRIPTION = {string_literal(self.description or '')}",
                     f"GENERATOR_VERSION = {literal(GENERATOR_VERSION)}",
                     f"FLOW_HASH = {literal(self.digest)}",
                 ]

@@ -96,7 +96,7 @@ def hostile_modules(tmp_path_factory):
     modules = []
     for index, text in enumerate(HOSTILE):
         flow_, params, name = hostile_reference(text)
-        module = generate_module(flow_, SYSTEM, params, strategy_name=name)
+        module = generate_module(flow_, SYSTEM, params, strategy_name=name, description=f"{text}\n{text}")
         path = directory / f"hostile_{index}.py"
         path.write_text(module.code, encoding="utf-8")
         modules.append((text, flow_, params, module, path))
@@ -116,7 +116,8 @@ def test_hostile_text_reaches_the_module_only_as_inert_literals_and_comments(hos
         for token in tokenize.generate_tokens(io.StringIO(module.code).readline):
             if token.type == tokenize.COMMENT:
                 assert "\n" not in token.string and token.string.count("#") == 1
-        assert len(module.code) < 60_000  # a 10,000-character label is shortened, not repeated
+        # The name and the description hold the text once or twice; the ten labels and ids are shortened.
+        assert len(module.code) < 40_000 + 3 * len(text)
 
 
 def test_hostile_names_and_parameters_round_trip_as_data(hostile_modules, tmp_path, monkeypatch):
@@ -127,8 +128,12 @@ def test_hostile_names_and_parameters_round_trip_as_data(hostile_modules, tmp_pa
     for text, flow_, params, _, path in modules:
         generated = import_module(path)
         bound = {name: value for name, value in params.items() if len(name) <= 40}
-        written = {"name": generated.STRATEGY_NAME, "parameters": generated.PARAMETERS}
-        assert written == {"name": text, "parameters": bound}
+        written = {
+            "name": generated.STRATEGY_NAME,
+            "description": generated.STRATEGY_DESCRIPTION,
+            "parameters": generated.PARAMETERS,
+        }
+        assert written == {"name": text, "description": f"{text}\n{text}", "parameters": bound}
         result = generated.backtest(generated.load_bars(tmp_path / "bars.csv"))
         expected = run_backtest(flow_, read_csv(tmp_path / "bars.csv"), parameters=params)
         assert result["metrics"] == expected.metrics
