@@ -373,3 +373,27 @@ def test_the_simulation_metrics_and_trade_list_are_the_engines_own_source_copied
         source = "".join(line for line in inspect.getsourcelines(function)[0] if not line.startswith("@njit"))
         assert source in code, function.__qualname__
     assert "njit" not in code and "numba" not in code
+
+
+@pytest.mark.parametrize("unit", ["iso", "s", "ms", "fractional s"])
+def test_the_module_reads_bars_files_as_the_engine_does(tmp_path, unit):
+    bars = generate_bars(50, seed=4, freq="1min")
+    stamps = {
+        "iso": [f"{t}Z" for t in bars.timestamp.astype("datetime64[ns]").astype("datetime64[s]").astype(str)],
+        "s": (bars.timestamp // 10**9).tolist(),
+        "ms": (bars.timestamp // 10**6).tolist(),
+        "fractional s": (bars.timestamp / 10**9 + 0.25).tolist(),
+    }[unit]
+    prices = zip(*(bars.field(name).tolist() for name in ("open", "high", "low", "close", "volume")), strict=True)
+    rows = [",".join(map(str, (stamp, *values))) for stamp, values in zip(stamps, prices, strict=True)]
+    path = tmp_path / "bars.csv"
+    path.write_text("Timestamp,Open,High,Low,Close,Volume\n" + "\n".join(rows) + "\n")
+    flow_, params, _ = reference()
+    (tmp_path / "strategy.py").write_text(generate_module(flow_, SYSTEM, params).code)
+    module = import_module(tmp_path / "strategy.py")
+
+    read = module.as_bars(module.load_bars(path))
+    expected = read_csv(path)
+
+    for name in ("timestamp", "open", "high", "low", "close", "volume"):
+        np.testing.assert_array_equal(getattr(read, name), getattr(expected, name), err_msg=name)
