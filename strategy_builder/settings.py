@@ -217,9 +217,7 @@ QUICKTEST_ARCHIVE_PREFIX = env.str("QUICKTEST_ARCHIVE_PREFIX", default="archive/
 # hard one; a test still RUNNING this long after it started lost its worker, and the beat job fails it.
 QUICKTEST_SOFT_TIME_LIMIT = env.int("QUICKTEST_SOFT_TIME_LIMIT", default=60)
 QUICKTEST_TIME_LIMIT = env.int("QUICKTEST_TIME_LIMIT", default=90)
-QUICKTEST_STUCK_AFTER = timedelta(
-    seconds=env.int("QUICKTEST_STUCK_AFTER_SECONDS", default=QUICKTEST_TIME_LIMIT + 60)
-)
+QUICKTEST_STUCK_AFTER = timedelta(seconds=env.int("QUICKTEST_STUCK_AFTER_SECONDS", default=QUICKTEST_TIME_LIMIT + 60))
 # Points kept of the equity and drawdown curves stored with each result (the spec budgets ~50 KB a row).
 QUICKTEST_CURVE_POINTS = env.int("QUICKTEST_CURVE_POINTS", default=500)
 
