@@ -1,9 +1,11 @@
 """Project-wide test set-up. Test settings: strategy_builder/settings_test.py (named in pytest.ini).
 
-Tests that need a service are marked: `mysql` (DATABASE_URL=mysql://...) and `worker` (a real Celery
-worker on Redis, through the `live_worker` fixture). Where the service is missing they are skipped with
-the reason, except under `make test` (SB_REQUIRE_SERVICES=1) or CI (CI=true), where a missing service
-is a failure: nothing is skipped silently there.
+Tests that need a service are marked:
+- `mysql`: need DATABASE_URL=mysql://...; on another database they are skipped with that reason
+  (`make test` deselects them in its SQLite pass and runs them in its MariaDB pass);
+- `worker`: a real Celery worker on Redis, through the `live_worker` fixture. Without Redis they are
+  skipped, except under `make test` (SB_REQUIRE_SERVICES=1) or CI (CI=true), where a missing service is a
+  failure: nothing is skipped silently there.
 """
 
 import os
