@@ -11,10 +11,11 @@ sb_prepare
 export DEBUG=${DEBUG:-1}
 export PORT=${PORT:-8000}
 export PYTHONUNBUFFERED=1
-mkdir -p var/broker/queue var/broker/processed
+mkdir -p var/broker/queue var/broker/processed var/broker/control
 
 python manage.py migrate --noinput
 python manage.py bootstrap
+python manage.py load_demo_datasets
 python manage.py collectstatic --noinput -v 0
 
 cat <<MSG

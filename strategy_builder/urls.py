@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from strategy_builder.api.views import ObtainTokenView
+from strategy_builder.views import HomeView
 
 api_v1 = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
@@ -15,6 +16,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/auth/", include("rest_framework.urls")),
