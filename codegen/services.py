@@ -29,6 +29,7 @@ from engine.codegen import GENERATOR_VERSION, check_code, generate_module
 from engine.errors import EngineError, FlowError, Problem
 from quicktests.catalogue import quicktest_catalogue
 from strategies.models import StrategyInstance
+from strategies.validators import parameter_override_problems
 
 from .choices import ValidationStatus
 from .models import CodeGeneration
@@ -53,7 +54,7 @@ def codegen_generate(
         raise EngineError(
             Problem(code="unknown_instance", message=f"No strategy instance {instance_id!r}.", field="instance")
         )
-    problems = _override_problems(instance.parameters, parameters)
+    problems = parameter_override_problems(instance.parameters, parameters)
     if problems:
         raise EngineError(problems)
     flow = copy.deepcopy(instance.logic_flow)
@@ -106,22 +107,6 @@ def _flow_error(record: dict[str, Any], exc: FlowError, elapsed: float) -> CodeG
         validation_result={"status": ValidationStatus.FLOW_ERROR, "problems": exc.as_dicts()},
         generation_time=elapsed,
     )
-
-
-def _override_problems(defined: Mapping[str, Any], overrides: Any) -> list[Problem]:
-    if overrides is None:
-        return []
-    if not isinstance(overrides, Mapping):
-        return [Problem(code="invalid_type", message="must be a JSON object of parameter values.", field="parameters")]
-    return [
-        Problem(
-            code="unknown_parameter",
-            message=f"The strategy has no parameter {name!r} (it has: {', '.join(sorted(defined)) or 'none'}).",
-            field=f"parameters.{name}",
-        )
-        for name in overrides
-        if name not in defined
-    ]
 
 
 def codegen_delete(*, generation: CodeGeneration, user) -> None:

@@ -31,6 +31,7 @@ from marketdata.models import Dataset
 from marketdata.services import dataset_count_bars, dataset_load_bars
 from nodes.selectors import node_template_list
 from strategies.models import StrategyInstance
+from strategies.validators import parameter_override_problems
 
 from .catalogue import quicktest_catalogue
 from .choices import QuickTestStatus
@@ -76,7 +77,7 @@ def quicktest_create(
     if instance is None:
         unknown = Problem(code="unknown_instance", message=f"No strategy instance {instance_id!r}.", field="instance")
         raise EngineError([unknown, *_test_config_problems(user, test_config)[1]])
-    problems = _override_problems(instance.parameters, parameters)
+    problems = parameter_override_problems(instance.parameters, parameters)
     merged = {**instance.parameters, **(parameters if isinstance(parameters, Mapping) else {})}
     return _create(
         owner=user,
@@ -324,22 +325,6 @@ def _moment(value: Any, *, end_of_day: bool = False) -> datetime | None:
     if moment is None:
         raise ValueError(f"{value!r} is not an ISO 8601 date or datetime (e.g. 2024-01-31 or 2024-01-31T09:30:00Z).")
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment, timezone.UTC)
-
-
-def _override_problems(defined: Mapping[str, Any], overrides: Any) -> list[Problem]:
-    if overrides is None:
-        return []
-    if not isinstance(overrides, Mapping):
-        return [Problem(code="invalid_type", message="must be a JSON object of parameter values.", field="parameters")]
-    return [
-        Problem(
-            code="unknown_parameter",
-            message=f"The strategy has no parameter {name!r} (it has: {', '.join(sorted(defined)) or 'none'}).",
-            field=f"parameters.{name}",
-        )
-        for name in overrides
-        if name not in defined
-    ]
 
 
 def _under(prefix: str, problem: Problem) -> Problem:

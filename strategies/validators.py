@@ -8,7 +8,7 @@ validation, run on demand by `strategy_validate`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -54,6 +54,24 @@ def parameters_problems(parameters: Any) -> list[Problem]:
                 Problem("invalid_type", f"Must be a number, string or boolean, not {_kind(value)}.", field=name)
             )
     return problems
+
+
+def parameter_override_problems(defined: Mapping[str, Any], overrides: Any) -> list[Problem]:
+    """Problems with parameter overrides for one run (a quick test, a code generation): each must name a
+    parameter the strategy defines. None means no overrides."""
+    if overrides is None:
+        return []
+    if not isinstance(overrides, Mapping):
+        return [Problem(code="invalid_type", message="must be a JSON object of parameter values.", field="parameters")]
+    return [
+        Problem(
+            code="unknown_parameter",
+            message=f"The strategy has no parameter {name!r} (it has: {', '.join(sorted(defined)) or 'none'}).",
+            field=f"parameters.{name}",
+        )
+        for name in overrides
+        if name not in defined
+    ]
 
 
 def validate_logic_flow(flow: Any, *, field: str = "logic_flow") -> None:
