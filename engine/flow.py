@@ -4,13 +4,14 @@
      "nodes": [{"id", "template", "version"?, "label"?, "params"?, "position"?}],
      "edges": [{"id"?, "source", "source_port", "target", "target_port"}]}
 
-An edge without an id is called "e<index>" (0-based, its place in the list); an optional key set to null counts
-as absent. A param may be bound to a
-strategy parameter with {"$param": "name"}; `parameters` supplies the values. Every problem carries a
-machine-readable code and the node id, edge id and/or field it concerns:
+The shape of a flow is checked by `flow_format_problems` (engine.flowformat, which spells the format out): an
+edge without an id is called "e<index>", an optional key set to null counts as absent, and a malformed part
+is reported with its full path (`field` "nodes[2].params") under one of FORMAT_CODES (required,
+invalid_type, unknown_field, unsupported_version, invalid_param_binding, duplicate_node_id,
+duplicate_edge_id). `validate_flow` reports those and, at the same time, checks the well-formed nodes and
+edges in depth. A param may be bound to a strategy parameter with {"$param": "name"}; `parameters` supplies
+the values. Every problem carries a machine-readable code and the node id, edge id and/or field it concerns:
 
-    invalid_format     the flow is not shaped like format v1 (wrong types, missing or unknown keys)
-    duplicate_node_id  two nodes share an id             duplicate_edge_id  two edges share an id
     unknown_template   no template has this name          unknown_version    the template has no such version
     deleted_template   the template was deleted           invalid_template   a custom template that cannot be used
     recursive_template a custom template that (through others) uses itself
@@ -41,13 +42,10 @@ from typing import Any
 
 from .catalogue import Catalogue, Port, TemplateSpec, port_compatible
 from .errors import FlowError, Problem
+from .flowformat import FORMAT_CODES, PARAM_BINDING, SCHEMA_VERSION, FlowEdge, FlowNode, flow_format_problems, read_flow
 from .ops import OPERATIONS, SIGNAL_KINDS, RiskOp
 from .templates import params_problems
 
-SCHEMA_VERSION = 1
-FLOW_KEYS = {"schema_version", "nodes", "edges"}
-NODE_KEYS = {"id", "template", "version", "label", "params", "position"}
-EDGE_KEYS = {"id", "source", "source_port", "target", "target_port"}
 ENTRY_SIGNALS = ("entry_long", "entry_short")
 NOT_IN_COMPOSITES = ("SIGNAL", "RISK")
 PASSTHROUGH_OP = "passthrough"
@@ -200,15 +198,6 @@ class _Node:
 
 
 @dataclass
-class _Edge:
-    id: str
-    source: str
-    source_port: str
-    target: str
-    target_port: str
-
-
-@dataclass
 class _Analysis:
     """Checks a flow once, keeping what compilation needs: nodes with resolved templates and params, and
     the edge feeding each input."""
@@ -222,8 +211,7 @@ class _Analysis:
 
     problems: list[Problem] = field(init=False, default_factory=list)
     nodes: dict[str, _Node] = field(init=False, default_factory=dict)
-    incoming: dict[tuple[str, str], _Edge] = field(init=False, default_factory=dict)
-    edge_ids: set[str] = field(init=False, default_factory=set)
+    incoming: dict[tuple[str, str], FlowEdge] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.problems_of is None:
@@ -231,16 +219,15 @@ class _Analysis:
         if self.parameters is None:
             self.parameters = {}
         if not isinstance(self.parameters, Mapping):
-            self._add(
-                "invalid_format", "parameters must be an object of strategy parameter values.", field="parameters"
-            )
+            self._add("invalid_type", "parameters must be an object of strategy parameter values.", field="parameters")
             self.parameters = {}
-        if not self._check_top_level():
+        reading = read_flow(self.flow)
+        self.problems += reading.problems
+        if not reading.readable:
             return
-        for index, raw in enumerate(self.flow["nodes"]):
-            self._read_node(index, raw)
-        edges = [e for e in (self._read_edge(i, raw) for i, raw in enumerate(self.flow["edges"])) if e]
-        for edge in edges:
+        for node in reading.nodes:
+            self._read_node(node)
+        for edge in reading.edges:
             self._connect(edge)
         self._check_missing_inputs()
         self._check_cycles()
@@ -256,74 +243,16 @@ class _Analysis:
     def _add(self, code: str, message: str, **where: Any) -> None:
         self.problems.append(Problem(code, message, **where))
 
-    def _check_top_level(self) -> bool:
-        flow = self.flow
-        if not isinstance(flow, dict):
-            self._add("invalid_format", "The flow must be a JSON object with schema_version, nodes and edges.")
-            return False
-        ok = True
-        for key in sorted(FLOW_KEYS - set(flow)):
-            self._add("invalid_format", f"The flow has no {key!r}.", field=key)
-            ok = False
-        for key in sorted(set(flow) - FLOW_KEYS):
-            self._add("invalid_format", f"The flow has an unknown key {key!r}.", field=key)
-        if "schema_version" in flow and (
-            flow["schema_version"] != SCHEMA_VERSION or isinstance(flow["schema_version"], bool)
-        ):
-            self._add(
-                "invalid_format",
-                f"schema_version must be {SCHEMA_VERSION} (got {flow['schema_version']!r}).",
-                field="schema_version",
-            )
-            ok = False
-        for key in ("nodes", "edges"):
-            if key in flow and not isinstance(flow[key], list):
-                self._add("invalid_format", f"{key} must be a list.", field=key)
-                ok = False
-        return ok
-
     # -- nodes ----------------------------------------------------------------------------------------
 
-    def _read_node(self, index: int, raw: Any) -> None:
-        where = f"nodes[{index}]"
-        if not isinstance(raw, dict):
-            self._add("invalid_format", f"{where} must be an object.", field=where)
+    def _read_node(self, node: FlowNode) -> None:
+        """Record the node; look its template up and resolve its params when it is well-formed."""
+        entry = self.nodes[node.id] = _Node(node.id, node.template, node.label)
+        if not node.well_formed:
             return
-        node_id = raw.get("id")
-        if not isinstance(node_id, str) or not node_id:
-            self._add("invalid_format", f"{where}.id must be a non-empty string.", field=f"{where}.id")
-            return
-        problems_before = len(self.problems)
-        raw = {key: value for key, value in raw.items() if value is not None or key in ("id", "template")}
-        for key in sorted(set(raw) - NODE_KEYS):
-            self._add("invalid_format", f"Node {node_id} has an unknown key {key!r}.", node_id=node_id, field=key)
-        for key in ("template", *(k for k in ("version", "label") if k in raw)):
-            if not isinstance(raw.get(key), str):
-                self._add("invalid_format", f"Node {node_id}: {key} must be a string.", node_id=node_id, field=key)
-        if "params" in raw and not isinstance(raw["params"], dict):
-            self._add("invalid_format", f"Node {node_id}: params must be an object.", node_id=node_id, field="params")
-        position = raw.get("position")
-        if "position" in raw and not (
-            isinstance(position, dict)
-            and set(position) == {"x", "y"}
-            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in position.values())
-        ):
-            self._add(
-                "invalid_format",
-                f'Node {node_id}: position must be {{"x": <number>, "y": <number>}}.',
-                node_id=node_id,
-                field="position",
-            )
-        if node_id in self.nodes:
-            self._add("duplicate_node_id", f"Two nodes have the id {node_id!r}.", node_id=node_id, field=f"{where}.id")
-            return
-        node = _Node(node_id, raw.get("template") if isinstance(raw.get("template"), str) else "", raw.get("label"))
-        self.nodes[node_id] = node
-        if len(self.problems) > problems_before:
-            return
-        node.spec = self._lookup(node_id, raw["template"], raw.get("version"))
-        if node.spec is not None:
-            self._resolve_params(node, raw.get("params", {}))
+        entry.spec = self._lookup(node.id, node.template, node.version)
+        if entry.spec is not None:
+            self._resolve_params(entry, node.params)
 
     def _lookup(self, node_id: str, name: str, version: str | None) -> TemplateSpec | None:
         spec = self.catalogue.get(name, version)
@@ -359,22 +288,14 @@ class _Analysis:
             )
         return spec
 
-    def _resolve_params(self, node: _Node, raw_params: dict[str, Any]) -> None:
+    def _resolve_params(self, node: _Node, raw_params: Mapping[str, Any]) -> None:
         spec = node.spec
         bound: dict[str, Any] = {}
         ok = True
         for key, value in raw_params.items():
-            if isinstance(value, dict) and "$param" in value:
-                name = value["$param"]
-                if set(value) != {"$param"} or not isinstance(name, str):
-                    self._add(
-                        "invalid_format",
-                        f'Node {node.id}: params.{key} must be {{"$param": "<name>"}}.',
-                        node_id=node.id,
-                        field=f"params.{key}",
-                    )
-                    ok = False
-                elif name not in self.parameters:
+            if isinstance(value, dict) and PARAM_BINDING in value:  # well-formed: flow_format_problems saw to it
+                name = value[PARAM_BINDING]
+                if name not in self.parameters:
                     self._add(
                         "unbound_param",
                         f"Node {node.id}: params.{key} is bound to the strategy parameter {name!r}, which has no value.",
@@ -452,30 +373,7 @@ class _Analysis:
 
     # -- edges ----------------------------------------------------------------------------------------
 
-    def _read_edge(self, index: int, raw: Any) -> _Edge | None:
-        where = f"edges[{index}]"
-        if not isinstance(raw, dict):
-            self._add("invalid_format", f"{where} must be an object.", field=where)
-            return None
-        edge_id = f"e{index}" if raw.get("id") is None else raw["id"]
-        if not isinstance(edge_id, str) or not edge_id:
-            self._add("invalid_format", f"{where}.id must be a non-empty string.", field=f"{where}.id")
-            return None
-        bad = False
-        for key in sorted(set(raw) - EDGE_KEYS):
-            self._add("invalid_format", f"Edge {edge_id} has an unknown key {key!r}.", edge_id=edge_id, field=key)
-            bad = True
-        for key in ("source", "source_port", "target", "target_port"):
-            if not isinstance(raw.get(key), str) or not raw.get(key):
-                self._add(
-                    "invalid_format", f"Edge {edge_id}: {key} must be a non-empty string.", edge_id=edge_id, field=key
-                )
-                bad = True
-        if bad:
-            return None
-        return _Edge(edge_id, raw["source"], raw["source_port"], raw["target"], raw["target_port"])
-
-    def _endpoint(self, edge: _Edge, end: str) -> Port | object | None:
+    def _endpoint(self, edge: FlowEdge, end: str) -> Port | object | None:
         """The port an edge end names; UNCHECKED when its node's template is unknown (reported on the node);
         None (with a problem) when the node or the port does not exist."""
         node_id, port_name = (edge.source, edge.source_port) if end == "source" else (edge.target, edge.target_port)
@@ -498,11 +396,7 @@ class _Analysis:
             )
         return port
 
-    def _connect(self, edge: _Edge) -> None:
-        if edge.id in self.edge_ids:
-            self._add("duplicate_edge_id", f"Two edges have the id {edge.id!r}.", edge_id=edge.id, field="id")
-            return
-        self.edge_ids.add(edge.id)
+    def _connect(self, edge: FlowEdge) -> None:
         source_port, target_port = self._endpoint(edge, "source"), self._endpoint(edge, "target")
         if source_port is None or not isinstance(target_port, Port):
             return
@@ -779,12 +673,14 @@ def _in_dependency_order(steps: list[Step]) -> tuple[Step, ...]:
 
 
 __all__ = [
+    "FORMAT_CODES",
     "SCHEMA_VERSION",
     "SIGNAL_KINDS",
     "Plan",
     "Source",
     "Step",
     "compile_flow",
+    "flow_format_problems",
     "flow_template_names",
     "fragment_problems",
     "validate_flow",

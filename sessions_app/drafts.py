@@ -16,6 +16,9 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from engine.flow import flow_format_problems
+from engine.flowformat import json_kind
+
 from .errors import DraftTooLarge
 from .models import BuilderSession
 
@@ -67,25 +70,26 @@ def new_lock(*, holder: str, since: datetime, until: datetime) -> dict[str, str]
 def check_draft(*, logic_flow: Any, parameters: Any, ui: Any) -> None:
     """Refuse a draft that is not a draft at all, or is too big to keep. Unfinished flows are fine.
 
-    A flow must be a JSON object whose `nodes` and `edges`, when present, are lists; parameters an
-    object; UI metadata an object or null. Beyond SESSION_DRAFT_MAX_NODES nodes the draft is refused
-    (400); beyond SESSION_DRAFT_MAX_BYTES of JSON, 413.
+    The flow must be well-formed, in format v1 (`flow_format_problems`: each problem is refused under
+    its path, ``draft_logic_flow.nodes[2].id``), though it may be invalid (unknown templates, unconnected
+    inputs ...); parameters an object; UI metadata an object or null. Beyond SESSION_DRAFT_MAX_NODES
+    nodes the draft is refused (400); beyond SESSION_DRAFT_MAX_BYTES of JSON, 413.
     """
-    errors: dict[str, str] = {}
-    if not isinstance(logic_flow, dict):
-        errors["draft_logic_flow"] = f"Must be a JSON object (a logic flow), not {_kind(logic_flow)}."
-    else:
-        for key in ("nodes", "edges"):
-            if key in logic_flow and not isinstance(logic_flow[key], list):
-                errors[f"draft_logic_flow.{key}"] = f"Must be a list, not {_kind(logic_flow[key])}."
+    errors: dict[str, list[ValidationError]] = {}
+    for problem in flow_format_problems(logic_flow):
+        field = f"draft_logic_flow.{problem.field}" if problem.field else "draft_logic_flow"
+        errors.setdefault(field, []).append(ValidationError(problem.message, code=problem.code))
     if not isinstance(parameters, dict):
-        errors["draft_parameters"] = f"Must be a JSON object of parameter values, not {_kind(parameters)}."
+        message = f"Must be a JSON object of parameter values, not {json_kind(parameters)}."
+        errors["draft_parameters"] = [ValidationError(message, code="invalid")]
     if ui is not None and not isinstance(ui, dict):
-        errors["draft_metadata"] = f"Must be a JSON object or null, not {_kind(ui)}."
+        errors["draft_metadata"] = [
+            ValidationError(f"Must be a JSON object or null, not {json_kind(ui)}.", code="invalid")
+        ]
     if errors:
-        raise ValidationError({field: ValidationError(message, code="invalid") for field, message in errors.items()})
+        raise ValidationError(errors)
 
-    node_count = len(logic_flow.get("nodes", []))
+    node_count = len(logic_flow["nodes"])
     if node_count > settings.SESSION_DRAFT_MAX_NODES:
         raise ValidationError(
             {
@@ -100,9 +104,3 @@ def check_draft(*, logic_flow: Any, parameters: Any, ui: Any) -> None:
         raise DraftTooLarge(
             f"The draft is {size} bytes of JSON; a draft may be at most {settings.SESSION_DRAFT_MAX_BYTES} bytes."
         )
-
-
-def _kind(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
-        type(value), "a number"
-    )

@@ -94,7 +94,8 @@ def session_save(
 ) -> BuilderSession:
     """Autosave: replace the parts of the draft given, if `base_version` is still the current version.
 
-    The draft may be an unfinished, invalid flow; it is stored all the same (see `draft_problems`).
+    The draft may be an unfinished, invalid flow; as long as it is well-formed (format v1) it is stored all
+    the same (see `draft_problems`).
     """
     if base_version is None:
         raise VersionRequired()
@@ -103,8 +104,8 @@ def session_save(
     logic_flow = session.draft_logic_flow if draft_logic_flow is UNSET else draft_logic_flow
     parameters = session.draft_parameters if draft_parameters is UNSET else draft_parameters
     ui = drafts.ui_metadata(session) if draft_metadata is UNSET else draft_metadata
-    drafts.check_draft(logic_flow=logic_flow, parameters=parameters, ui=ui)
     _check_writable(session, user, now)
+    drafts.check_draft(logic_flow=logic_flow, parameters=parameters, ui=ui)
     _check_version(session, base_version)
 
     uid = str(user.pk)

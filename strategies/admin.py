@@ -14,9 +14,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from engine.flow import flow_format_problems
+
 from . import services
 from .models import StrategyBase, StrategyInstance, StrategyTemplate
-from .validators import logic_flow_problems, parameters_problems
+from .validators import parameters_problems
 
 
 def _problems_as_form_errors(problems: list) -> ValidationError:
@@ -30,7 +32,7 @@ class StrategyAdminForm(forms.ModelForm):
 
     def clean_logic_flow(self) -> Any:
         value = self.cleaned_data["logic_flow"]
-        problems = logic_flow_problems(value)
+        problems = flow_format_problems(value)
         if problems:
             raise _problems_as_form_errors(problems)
         return value

@@ -6,7 +6,7 @@ import pytest
 
 from engine.catalogue import system_catalogue
 from engine.errors import FlowError
-from engine.flow import compile_flow, flow_template_names, validate_flow
+from engine.flow import FORMAT_CODES, compile_flow, flow_format_problems, flow_template_names, validate_flow
 from engine.tests.flow_builders import edge, flow
 
 CATALOGUE = system_catalogue()
@@ -52,33 +52,65 @@ def test_a_valid_flow_has_no_problems_and_compiles_in_dependency_order():
 
 
 @pytest.mark.parametrize(
-    ("bad", "field"),
+    ("bad", "code", "field"),
     [
-        ([], None),
-        ({"schema_version": 2, "nodes": [], "edges": []}, "schema_version"),
-        ({"schema_version": 1, "edges": []}, "nodes"),
-        ({"schema_version": 1, "nodes": {}, "edges": []}, "nodes"),
-        ({"schema_version": 1, "nodes": [], "edges": [], "extra": 1}, "extra"),
+        ([], "invalid_type", None),
+        ({"schema_version": 2, "nodes": [], "edges": []}, "unsupported_version", "schema_version"),
+        ({"schema_version": 1.0, "nodes": [], "edges": []}, "unsupported_version", "schema_version"),
+        ({"nodes": [], "edges": []}, "required", "schema_version"),
+        ({"schema_version": 1, "edges": []}, "required", "nodes"),
+        ({"schema_version": 1, "nodes": {}, "edges": []}, "invalid_type", "nodes"),
+        ({"schema_version": 1, "nodes": [], "edges": [], "extra": 1}, "unknown_field", "extra"),
     ],
 )
-def test_a_flow_that_is_not_format_v1_is_invalid_format(bad, field):
-    found = validate_flow(bad, CATALOGUE)
-    assert found[0].code == "invalid_format"
-    assert found[0].field == field
+def test_a_flow_that_is_not_format_v1_is_refused_with_a_format_code(bad, code, field):
+    found = flow_format_problems(bad)
+    assert [(p.code, p.field) for p in found] == [(code, field)]
+    assert found[0].code in FORMAT_CODES
+    assert validate_flow(bad, CATALOGUE)[0] == found[0]
 
 
-def test_malformed_nodes_and_edges_are_invalid_format_with_their_place():
+def test_malformed_nodes_and_edges_are_each_reported_with_their_full_path():
     f = sma_cross()
     f["nodes"] += ["not a node", {"template": "sma"}, {"id": "x", "template": 3, "params": [], "colour": "red"}]
     f["edges"] += [{"source": "px", "source_port": "close", "target": "avg"}, 7]
     found = problems(f)
-    assert ("invalid_format", None, None, "nodes[6]") in found
-    assert ("invalid_format", None, None, "nodes[7].id") in found
-    assert ("invalid_format", "x", None, "colour") in found
-    assert ("invalid_format", "x", None, "template") in found
-    assert ("invalid_format", "x", None, "params") in found
-    assert ("invalid_format", None, "e7", "target_port") in found
-    assert ("invalid_format", None, None, "edges[8]") in found
+    assert found == [
+        ("invalid_type", None, None, "nodes[6]"),
+        ("required", None, None, "nodes[7].id"),
+        ("invalid_type", "x", None, "nodes[8].template"),
+        ("unknown_field", "x", None, "nodes[8].colour"),
+        ("invalid_type", "x", None, "nodes[8].params"),
+        ("required", None, "e7", "edges[7].target_port"),
+        ("invalid_type", None, None, "edges[8]"),
+    ]
+    assert [p.message for p in validate_flow(f, CATALOGUE)][1:4] == [
+        "nodes[7] has no 'id': every node needs one.",
+        "Node x: template must be a non-empty string, not a number.",
+        "Node x has an unknown key 'colour' (format v1 allows: id, template, version, label, params, position).",
+    ]
+
+
+def test_format_problems_do_not_hide_the_deeper_problems_of_the_well_formed_parts():
+    f = sma_cross()
+    f["nodes"][0]["position"] = {"x": "left", "y": 0}
+    f["nodes"][1]["template"] = "smaa"
+    f["edges"][0]["colour"] = "red"
+    assert problems(f) == [
+        ("invalid_type", "px", None, "nodes[0].position.x"),
+        ("unknown_field", None, "px-avg", "edges[0].colour"),
+        ("unknown_template", "avg", None, "template"),
+    ]
+
+
+def test_a_malformed_param_binding_is_a_format_problem_of_its_node():
+    f = sma_cross()
+    f["nodes"][1]["params"] = {"timeperiod": {"$param": "slow", "default": 9}}
+    f["nodes"][2]["params"] = {"x": {"$param": 7}}
+    assert problems(f, {"slow": 20}) == [
+        ("invalid_param_binding", "avg", None, "nodes[1].params.timeperiod"),
+        ("invalid_param_binding", "up", None, "nodes[2].params.x"),
+    ]
 
 
 def test_edges_without_an_id_are_named_by_their_index():
@@ -99,12 +131,21 @@ def test_two_nodes_with_one_id_is_duplicate_node_id():
     f = sma_cross()
     f["nodes"].append({"id": "avg", "template": "ema"})
     assert problems(f) == [("duplicate_node_id", "avg", None, "nodes[6].id")]
+    assert "used twice: by nodes[1] and nodes[6]" in validate_flow(f, CATALOGUE)[0].message
 
 
 def test_two_edges_with_one_id_is_duplicate_edge_id():
     f = sma_cross()
     f["edges"][1]["id"] = "px-avg"
-    assert ("duplicate_edge_id", None, "px-avg", "id") in problems(f)
+    assert ("duplicate_edge_id", None, "px-avg", "edges[1].id") in problems(f)
+
+
+def test_an_edge_id_may_clash_with_the_id_implied_for_an_edge_without_one():
+    f = sma_cross()
+    f["edges"][0]["id"] = "e2"
+    found = validate_flow(f, CATALOGUE)
+    assert [(p.code, p.edge_id, p.field) for p in found] == [("duplicate_edge_id", "e2", "edges[2].id")]
+    assert "an edge without an id is called e<its index>" in found[0].message
 
 
 def test_unknown_template_and_unknown_version_name_the_node():

@@ -200,6 +200,8 @@ def test_heartbeat_keeps_the_session_alive_without_changing_the_draft(api, setti
     [
         ({"draft_logic_flow": ["not", "a", "flow"]}, "draft_logic_flow"),
         ({"draft_logic_flow": {"nodes": {"n1": {}}}}, "draft_logic_flow.nodes"),
+        ({"draft_logic_flow": {**UNFINISHED, "nodes": [{"id": "n1"}]}}, "draft_logic_flow.nodes[0].template"),
+        ({"draft_logic_flow": {**UNFINISHED, "edges": [{"source": "n1"}]}}, "draft_logic_flow.edges[0].target"),
         ({"draft_parameters": [1, 2]}, "draft_parameters"),
         ({"draft_metadata": "zoom=2"}, "draft_metadata"),
         ({"draft_colour": "red"}, "draft_colour"),

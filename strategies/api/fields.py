@@ -8,7 +8,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from strategies.validators import logic_flow_problems, parameters_problems
+from engine.flow import flow_format_problems
+from strategies.validators import parameters_problems
 from strategy_builder.api.serializers import problems_as_detail
 
 
@@ -18,7 +19,7 @@ class LogicFlowField(serializers.JSONField):
 
     def to_internal_value(self, data: Any) -> Any:
         value = super().to_internal_value(data)
-        problems = logic_flow_problems(value)
+        problems = flow_format_problems(value)
         if problems:
             raise serializers.ValidationError(problems_as_detail(problems))
         return value

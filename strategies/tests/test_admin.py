@@ -77,5 +77,5 @@ def test_a_malformed_flow_is_refused_by_the_form(staff_client):
     response = staff_client.post("/admin/strategies/strategytemplate/add/", _form(logic_flow=flow))
 
     assert response.status_code == 200
-    assert "nodes[0].template: Required: every node has a &#x27;template&#x27;." in response.content.decode()
+    assert "nodes[0].template: Node a has no &#x27;template&#x27;: every node needs one." in response.content.decode()
     assert not StrategyTemplate.objects.exists()

@@ -169,6 +169,38 @@ def test_flows_not_in_format_v1_are_refused(api, flow, field):
     assert list(problems_by_field(response)) == [field]
 
 
+def test_a_malformed_param_binding_and_a_reused_id_are_refused_by_path(api):
+    flow = {
+        "schema_version": 1,
+        "nodes": [
+            {"id": "a", "template": "sma", "params": {"timeperiod": {"$param": 20}}},
+            {"id": "a", "template": "ema"},
+        ],
+        "edges": [],
+    }
+
+    response = api.post(TEMPLATES, {"name": "Broken", "logic_flow": flow})
+
+    assert response.status_code == 400
+    assert problems_by_field(response) == {
+        "logic_flow.nodes[0].params.timeperiod": "invalid_param_binding",
+        "logic_flow.nodes[1].id": "duplicate_node_id",
+    }
+
+
+def test_optional_flow_keys_set_to_null_are_accepted_as_absent(api):
+    flow = {
+        "schema_version": 1,
+        "nodes": [{"id": "a", "template": "sma", "version": None, "label": None, "params": None, "position": None}],
+        "edges": [{"id": None, "source": "a", "source_port": "value", "target": "b", "target_port": "series"}],
+    }
+
+    response = api.post(TEMPLATES, {"name": "Nulls", "logic_flow": flow})
+
+    assert response.status_code == 201, response.json()
+    assert StrategyTemplate.objects.get(pk=response.json()["id"]).logic_flow == flow
+
+
 def test_filters_by_name_template_and_creation_time(api, user):
     template = StrategyTemplateFactory(owner=user)
     recent = StrategyInstanceFactory(owner=user, name="RSI bounce", template=template)
