@@ -162,14 +162,7 @@ def _top_level_problems(flow: dict[str, Any]) -> Iterator[Problem]:
 
 def _read_nodes(raw_nodes: list[Any], problems: list[Problem]) -> list[FlowNode]:
     nodes: dict[str, FlowNode] = {}
-    for index, raw in enumerate(raw_nodes):
-        at = f"nodes[{index}]"
-        if not isinstance(raw, dict):
-            problems.append(
-                Problem("invalid_type", f"{at} must be a JSON object (a node), not {json_kind(raw)}.", field=at)
-            )
-            continue
-        raw = _without_nulls(raw, NODE_OPTIONAL)
+    for index, at, raw in _objects(raw_nodes, "nodes", "a node", NODE_OPTIONAL, problems):
         node_id = raw.get("id")
         usable_id = node_id if _is_name(node_id) else None
         who = f"Node {usable_id}" if usable_id else at
@@ -193,9 +186,7 @@ def _read_nodes(raw_nodes: list[Any], problems: list[Problem]) -> list[FlowNode]
             )
             continue
         if found:
-            nodes[usable_id] = FlowNode(
-                usable_id, index, well_formed=False, template=raw["template"] if _is_name(raw.get("template")) else ""
-            )
+            nodes[usable_id] = FlowNode(usable_id, index, well_formed=False)
         else:
             nodes[usable_id] = FlowNode(
                 usable_id,
@@ -262,15 +253,9 @@ def _position_problems(position: Any, at: str, who: str, node_id: str | None) ->
 
 def _read_edges(raw_edges: list[Any], problems: list[Problem]) -> list[FlowEdge]:
     edges: list[FlowEdge] = []
-    first_with_id: dict[str, int] = {}
-    for index, raw in enumerate(raw_edges):
-        at = f"edges[{index}]"
-        if not isinstance(raw, dict):
-            problems.append(
-                Problem("invalid_type", f"{at} must be a JSON object (an edge), not {json_kind(raw)}.", field=at)
-            )
-            continue
-        raw = _without_nulls(raw, EDGE_OPTIONAL)
+    seen: dict[str, tuple[int, bool]] = {}  # edge id -> (index of the first edge with it, whether it was implied)
+    for index, at, raw in _objects(raw_edges, "edges", "an edge", EDGE_OPTIONAL, problems):
+        implied = "id" not in raw
         edge_id = raw.get("id", f"e{index}")
         found: list[Problem] = []
         if not _is_name(edge_id):
@@ -288,23 +273,37 @@ def _read_edges(raw_edges: list[Any], problems: list[Problem]) -> list[FlowEdge]
         problems += found
         if edge_id is None:
             continue
-        if edge_id in first_with_id:
-            first = first_with_id[edge_id]
-            implied = "id" not in raw or "id" not in raw_edges[first]
+        if edge_id in seen:
+            first, first_implied = seen[edge_id]
             problems.append(
                 Problem(
                     "duplicate_edge_id",
                     f"Edge id {edge_id!r} is used twice: by edges[{first}] and {at}"
-                    + (" (an edge without an id is called e<its index>)." if implied else "."),
+                    + (" (an edge without an id is called e<its index>)." if implied or first_implied else "."),
                     edge_id=edge_id,
                     field=f"{at}.id",
                 )
             )
             continue
-        first_with_id[edge_id] = index
+        seen[edge_id] = (index, implied)
         if not found:
             edges.append(FlowEdge(edge_id, index, *(raw[key] for key in EDGE_REQUIRED)))
     return edges
+
+
+def _objects(
+    items: list[Any], key: str, noun: str, optional: tuple[str, ...], problems: list[Problem]
+) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """(index, path, the item without its optional keys set to null) for each JSON object in `items`,
+    reporting any other value in the list as a problem."""
+    for index, item in enumerate(items):
+        at = f"{key}[{index}]"
+        if isinstance(item, dict):
+            yield index, at, _without_nulls(item, optional)
+        else:
+            problems.append(
+                Problem("invalid_type", f"{at} must be a JSON object ({noun}), not {json_kind(item)}.", field=at)
+            )
 
 
 def _required_strings(
