@@ -2,7 +2,8 @@
 limits a draft must stay within.
 
 `draft_metadata` holds the client's UI state under ``"ui"`` next to the draft's ``"version"`` (a counter
-that only draft saves move) and who saved it last. The version is what ETag / If-Match carry, so two tabs
+that only draft saves move), who saved it last, and ``"instance_base"``: the strategy's `updated_at` the
+draft was based on, so a commit can tell that someone else changed the strategy meanwhile. The version is what ETag / If-Match carry, so two tabs
 saving from the same version cannot both win. `lock_info` is ``{"holder", "since", "until"}`` with ISO
 timestamps; a lock whose `until` has passed is no lock.
 """
@@ -29,6 +30,11 @@ def draft_version(session: BuilderSession) -> int:
 
 def ui_metadata(session: BuilderSession) -> Any:
     return (session.draft_metadata or {}).get("ui")
+
+
+def instance_base(session: BuilderSession) -> str | None:
+    """The strategy instance's `updated_at` (ISO) when the draft was last based on it: at start or commit."""
+    return (session.draft_metadata or {}).get("instance_base")
 
 
 def draft_metadata(*, version: int, ui: Any, saved_by: str, saved_at: datetime) -> dict[str, Any]:

@@ -69,3 +69,10 @@ class InstanceGone(ApiError):
 
     status_code = status.HTTP_409_CONFLICT
     default_code = "instance_gone"
+
+
+class InstanceChanged(ApiError):
+    """The strategy was changed (another session's commit, the API) after this session's draft was based on it."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "instance_changed"

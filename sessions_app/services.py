@@ -27,7 +27,15 @@ from strategies.validators import empty_flow
 
 from . import drafts
 from .choices import SessionType
-from .errors import InstanceGone, SessionClosed, SessionExpired, SessionLocked, StaleDraft, VersionRequired
+from .errors import (
+    InstanceChanged,
+    InstanceGone,
+    SessionClosed,
+    SessionExpired,
+    SessionLocked,
+    StaleDraft,
+    VersionRequired,
+)
 from .models import BuilderSession
 from .selectors import session_is_visible_to
 
@@ -65,6 +73,9 @@ def session_start(
     drafts.check_draft(logic_flow=draft_logic_flow, parameters=draft_parameters, ui=draft_metadata)
 
     uid = str(user.pk)
+    metadata = drafts.draft_metadata(version=1, ui=draft_metadata, saved_by=uid, saved_at=now)
+    if instance is not None:
+        metadata["instance_base"] = instance.updated_at.isoformat()
     return BuilderSession.objects.create(
         user_id=uid,
         instance=instance,
@@ -72,7 +83,7 @@ def session_start(
         session_name=session_name,
         draft_logic_flow=draft_logic_flow,
         draft_parameters=draft_parameters,
-        draft_metadata=drafts.draft_metadata(version=1, ui=draft_metadata, saved_by=uid, saved_at=now),
+        draft_metadata=metadata,
         last_activity_at=now,
         expires_at=now + settings.SESSION_IDLE_EXPIRY,
         created_by=uid,
@@ -189,12 +200,15 @@ def session_commit(
     base_version: int | None = None,
     name: str | None = None,
     description: str | None = None,
+    overwrite: bool = False,
     now: datetime | None = None,
 ) -> BuilderSession:
     """Write the draft into the strategy instance after full validation, creating the instance when the
     session has none; the session then points at it. All or nothing.
 
-    `base_version`, when given, makes sure the draft committed is the one the client last saw.
+    `base_version`, when given, makes sure the draft committed is the one the client last saw. A strategy
+    changed since the draft was based on it (another session committed, the API saved) is not overwritten
+    unless `overwrite` says so: the commit answers 409 and the client can merge or start again.
     """
     now = now or timezone.now()
     session = _for_update(session, user)
@@ -216,11 +230,18 @@ def session_commit(
         )
         session.instance = instance
     else:
-        instance = strategy_instance_list(user=user).filter(pk=session.instance_id).first()
+        instance = strategy_instance_list(user=user).select_for_update().filter(pk=session.instance_id).first()
         if instance is None:
             raise InstanceGone(
                 "The strategy this session edits was deleted; commit would have nowhere to go. "
                 "Start a new session with this draft to save it as a new strategy."
+            )
+        base = drafts.instance_base(session)
+        if not overwrite and base is not None and base != instance.updated_at.isoformat():
+            raise InstanceChanged(
+                f"The strategy was changed at {instance.updated_at.isoformat()}, after this draft was based on it "
+                f"({base}); committing would overwrite that change. Commit with overwrite=true to replace it, "
+                "or start a new session from the strategy as it is now."
             )
         changes: dict[str, Any] = {"logic_flow": session.draft_logic_flow, "parameters": session.draft_parameters}
         if name:
@@ -233,6 +254,7 @@ def session_commit(
         **(session.draft_metadata or {}),
         "committed_version": drafts.draft_version(session),
         "committed_at": now.isoformat(),
+        "instance_base": instance.updated_at.isoformat(),
     }
     _touch(session, now)
     session.updated_by = str(user.pk)

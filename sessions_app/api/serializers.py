@@ -49,6 +49,11 @@ class SessionCommitSerializer(StrictInputMixin, serializers.Serializer):
         max_length=255, required=False, help_text="Name of the strategy (defaults to the session's name)."
     )
     description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    overwrite = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Replace the strategy even if it changed after this draft was based on it (otherwise 409).",
+    )
 
 
 class CollaboratorsSerializer(StrictInputMixin, serializers.Serializer):

@@ -523,3 +523,62 @@ def test_committing_into_a_strategy_deleted_meanwhile_is_a_409(api, owner, valid
     response = api.post(detail(session["id"], "commit"))
 
     assert (response.status_code, error(response)["code"]) == (409, "instance_gone")
+
+
+def test_two_sessions_on_one_strategy_cannot_silently_overwrite_each_others_commit(
+    api, owner, valid_flow, valid_parameters
+):
+    instance = StrategyInstanceFactory(owner=owner)
+    first = start(api, instance=instance.pk, draft_logic_flow=valid_flow, draft_parameters=valid_parameters)
+    second = start(
+        api, instance=instance.pk, draft_logic_flow=valid_flow, draft_parameters={**valid_parameters, "fast": 12}
+    )
+    assert api.post(detail(first["id"], "commit")).status_code == 200
+
+    refused = api.post(detail(second["id"], "commit"))
+
+    assert (refused.status_code, error(refused)["code"]) == (409, "instance_changed")
+    instance.refresh_from_db()
+    assert instance.parameters == valid_parameters
+    assert stored(second["id"]).draft_parameters["fast"] == 12
+
+    forced = api.post(detail(second["id"], "commit"), {"overwrite": True}, format="json")
+
+    assert forced.status_code == 200, forced.json()
+    instance.refresh_from_db()
+    assert instance.parameters["fast"] == 12
+
+
+def test_a_session_commits_again_after_its_own_commit(api, owner, valid_flow, valid_parameters):
+    instance = StrategyInstanceFactory(owner=owner)
+    session = start(api, instance=instance.pk, draft_logic_flow=valid_flow, draft_parameters=valid_parameters)
+    assert api.post(detail(session["id"], "commit")).status_code == 200
+    api.patch(
+        detail(session["id"]),
+        {"draft_parameters": {**valid_parameters, "slow": 40}},
+        format="json",
+        HTTP_IF_MATCH='"1"',
+    )
+
+    response = api.post(detail(session["id"], "commit"))
+
+    assert response.status_code == 200, response.json()
+    instance.refresh_from_db()
+    assert instance.parameters["slow"] == 40
+
+
+def test_a_strategy_changed_through_the_api_after_the_session_started_is_not_overwritten(
+    api, owner, valid_flow, valid_parameters
+):
+    instance = StrategyInstanceFactory(owner=owner)
+    session = start(api, instance=instance.pk, draft_logic_flow=valid_flow, draft_parameters=valid_parameters)
+    assert (
+        api.patch(f"/api/v1/strategy-instances/{instance.pk}/", {"name": "Renamed"}, format="json").status_code == 200
+    )
+
+    response = api.post(detail(session["id"], "commit"))
+
+    assert (response.status_code, error(response)["code"]) == (409, "instance_changed")
+    instance.refresh_from_db()
+    assert instance.name == "Renamed"
+    assert instance.logic_flow != valid_flow
