@@ -48,6 +48,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             pytest.skip("needs MySQL/MariaDB: run with DATABASE_URL=mysql://...")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Every test starts with an empty cache, so throttle counts never leak from one test to another."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 # --- A real Celery worker --------------------------------------------------------------------------
 
 

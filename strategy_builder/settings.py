@@ -124,6 +124,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "media/"
 
+# --- Cache (throttle counters) ------------------------------------------------------------------
+# Per process by default; production with several web processes sets CACHE_URL=redis://... .
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -141,6 +145,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "strategy_builder.api.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# Password attempts on POST /api/v1/auth/token/ per client address.
+AUTH_TOKEN_THROTTLE_RATE = env.str("AUTH_TOKEN_THROTTLE_RATE", default="10/minute")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Strategy Builder API",

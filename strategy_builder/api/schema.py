@@ -14,6 +14,7 @@ _DESCRIPTIONS = {
     409: "The request conflicts with the object's current state.",
     412: "The request was based on a version that is no longer current.",
     423: "The object is locked by someone else.",
+    429: "Too many requests: wait the seconds the Retry-After header gives.",
 }
 
 

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from .schema import error_responses
 from .serializers import StrictInputMixin
+from .throttling import TokenRequestThrottle
 
 
 class TokenRequestSerializer(StrictInputMixin, AuthTokenSerializer):
@@ -17,11 +18,12 @@ class ObtainTokenView(ObtainAuthToken):
     """Exchange a username and password for the API token to send as `Authorization: Token <key>`."""
 
     serializer_class = TokenRequestSerializer
+    throttle_classes = (TokenRequestThrottle,)
 
     @extend_schema(
         operation_id="auth_token_create",
         request=TokenRequestSerializer,
-        responses={200: inline_serializer("Token", {"token": serializers.CharField()}), **error_responses(400)},
+        responses={200: inline_serializer("Token", {"token": serializers.CharField()}), **error_responses(400, 429)},
         auth=[],
     )
     def post(self, request: Request, *args, **kwargs) -> Response:

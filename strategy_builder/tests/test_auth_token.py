@@ -39,3 +39,16 @@ def test_unknown_fields_are_refused(alice):
     assert response.json()["error"]["problems"] == [
         {"code": "unknown_field", "message": "Unknown field 'otp'.", "field": "otp"}
     ]
+
+
+def test_password_attempts_are_throttled_per_client_with_429_and_retry_after(alice, settings):
+    settings.AUTH_TOKEN_THROTTLE_RATE = "3/minute"
+    client = APIClient()
+    attempts = [client.post(TOKEN_URL, {"username": "alice", "password": f"guess-{n}"}) for n in range(3)]
+
+    blocked = client.post(TOKEN_URL, {"username": "alice", "password": "a-long-test-password"})
+
+    assert [response.status_code for response in attempts] == [400, 400, 400]
+    assert blocked.status_code == 429
+    assert blocked.json()["error"]["code"] == "throttled"
+    assert int(blocked["Retry-After"]) > 0
