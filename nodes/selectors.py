@@ -62,13 +62,17 @@ def node_template_as_engine_dict(template: NodeTemplate) -> dict[str, Any]:
     }
 
 
+def node_catalogue_rows(user: AbstractUser) -> NodeTemplateQuerySet:
+    """The rows a user's catalogue is built from: every system template and the user's own, deleted included."""
+    return NodeTemplate.all_objects.filter(Q(is_system_template=True) | Q(user_id=str(user.pk)))
+
+
 def node_catalogue_for_user(user: AbstractUser) -> Catalogue:
     """The engine catalogue a flow of `user`'s is checked and run against: the system templates as staff
     curated them (the library's definitions where the table has no usable row) plus the user's custom
     templates. Soft-deleted ones are included, flagged, so a flow using one is told it was deleted rather
     than that it does not exist."""
-    rows = NodeTemplate.all_objects.filter(Q(is_system_template=True) | Q(user_id=str(user.pk)))
-    return system_catalogue().with_templates(node_template_as_engine_dict(t) for t in rows)
+    return system_catalogue().with_templates(node_template_as_engine_dict(t) for t in node_catalogue_rows(user))
 
 
 _PALETTE_FIELDS = (
