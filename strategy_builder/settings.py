@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
     "strategy_builder",
     "strategies",
     "nodes",
@@ -61,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes requires: turns a locked-out login form into its 429
 ]
 
 ROOT_URLCONF = "strategy_builder.urls"
@@ -124,8 +126,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "media/"
 
-# --- Cache (throttle counters) ------------------------------------------------------------------
+# --- Cache --------------------------------------------------------------------------------------
 # Per process by default; production with several web processes sets CACHE_URL=redis://... .
+# (Failed logins are counted in the database, not here: see "Authentication and throttling".)
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # --- REST API -----------------------------------------------------------------------------------
@@ -146,8 +149,39 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
-# Password attempts on POST /api/v1/auth/token/ per client address.
-AUTH_TOKEN_THROTTLE_RATE = env.str("AUTH_TOKEN_THROTTLE_RATE", default="10/minute")
+# --- Authentication and throttling (issue 9) -------------------------------------------------------
+# Reverse proxies in front of the app that append the address they were reached from to X-Forwarded-For.
+# The client is the Nth address from the right; with 0 (no proxy) the socket's address. Every throttle and
+# the login limits count requests by it (strategy_builder.login_limits.client_address), and REST
+# framework's own throttles pick the same entry.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+
+# Password guessing, on every login form and POST /api/v1/auth/token/, is limited by django-axes: after
+# LOGIN_FAILURE_LIMIT failures for one account (from any addresses), or from one address (for any accounts),
+# within the cool-off, every password for it is refused with 429 and Retry-After until the cool-off has
+# passed since those failures. See strategy_builder/login_limits.py.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out account or address before any check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own, not the pair
+# The database handler keeps the counts in axes' own tables (axes_accessattempt, beside the spec's): every
+# web process and every restart sees the same counts without a shared cache (the default cache is per
+# process), and staff see and lift lockouts in the admin ("Access attempts"; delete the row).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_USERNAME_CALLABLE = "strategy_builder.login_limits.login_account"
+AXES_CLIENT_IP_CALLABLE = "strategy_builder.login_limits.login_client_address"
+AXES_LOCKOUT_CALLABLE = "strategy_builder.login_limits.lockout_response"
+# Retrying while locked out neither counts nor moves the end of the lockout, so the Retry-After given holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A successful login forgets its account's failures only (login_limits.forget_account_failures).
+AXES_RESET_ON_SUCCESS = False
+# Failures are kept for the cool-off; a log of every successful login is not kept.
+AXES_DISABLE_ACCESS_LOG = True
+# --- end of authentication and throttling ---------------------------------------------------------
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Strategy Builder API",

@@ -41,14 +41,14 @@ def test_unknown_fields_are_refused(alice):
     ]
 
 
-def test_password_attempts_are_throttled_per_client_with_429_and_retry_after(alice, settings):
-    settings.AUTH_TOKEN_THROTTLE_RATE = "3/minute"
+def test_password_attempts_are_limited_per_client_with_429_and_retry_after(alice, settings):
+    settings.AXES_FAILURE_LIMIT = 3
     client = APIClient()
     attempts = [client.post(TOKEN_URL, {"username": "alice", "password": f"guess-{n}"}) for n in range(3)]
 
     blocked = client.post(TOKEN_URL, {"username": "alice", "password": "a-long-test-password"})
 
-    assert [response.status_code for response in attempts] == [400, 400, 400]
+    assert [response.status_code for response in attempts] == [400, 400, 429]  # the third failure locks
     assert blocked.status_code == 429
-    assert blocked.json()["error"]["code"] == "throttled"
+    assert blocked.json()["error"]["code"] == "too_many_login_attempts"
     assert int(blocked["Retry-After"]) > 0
