@@ -32,6 +32,8 @@ _STORED_USERNAME_LENGTH = 255
 
 
 class TooManyLoginAttempts(ApiError):
+    """A login refused because its account or its address has too many recent failures."""
+
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_code = "too_many_login_attempts"
 
@@ -164,10 +166,16 @@ def _wants_json(request: HttpRequest) -> bool:
 
 
 def _address(text: str | None) -> str | None:
-    """`text` as a canonical IP address (an IPv4-mapped IPv6 address as its IPv4 one), or None."""
+    """`text` as a canonical IP address (an IPv4-mapped IPv6 address as its IPv4 one), or None.
+
+    A scoped IPv6 address (fe80::1%eth0) is refused: no proxy writes one for a remote client, and its
+    scope may be any text, of any length.
+    """
     try:
         address = ipaddress.ip_address((text or "").strip())
     except ValueError:
+        return None
+    if getattr(address, "scope_id", None):
         return None
     mapped = getattr(address, "ipv4_mapped", None)
     return str(mapped or address)

@@ -21,6 +21,8 @@ FORWARDED_FOR_AND_CLIENT_BEHIND_ONE_PROXY = [
     ("127.0.0.1", "127.0.0.1"),
     ("10.0.0.1, 10.0.0.2, 10.0.0.3, 10.0.0.4", "10.0.0.4"),
     ("198.51.100.8\x00", PROXY),
+    ("fe80::1%eth0", PROXY),
+    ("fe80::1%" + "x" * 5000, PROXY),
     ("x" * 5000, PROXY),
 ]
 FORGED_FORWARDED_FOR = [header for header, _ in FORWARDED_FOR_AND_CLIENT_BEHIND_ONE_PROXY]
