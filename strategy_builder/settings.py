@@ -151,9 +151,9 @@ REST_FRAMEWORK = {
 
 # --- Authentication and throttling (issue 9) -------------------------------------------------------
 # Reverse proxies in front of the app that append the address they were reached from to X-Forwarded-For.
-# The client is the Nth address from the right; with 0 (no proxy) the socket's address. Every throttle and
-# the login limits count requests by it (strategy_builder.login_limits.client_address), and REST
-# framework's own throttles pick the same entry.
+# The client is the Nth address from the right; with 0 (no proxy) the socket's address. The login limits
+# count clients by it (strategy_builder.login_limits.client_address), and every REST framework throttle,
+# through NUM_PROXIES, picks the same entry.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 

@@ -180,3 +180,16 @@ def test_a_successful_login_clears_the_accounts_own_failures(alice):
         token_request("alice", f"typo-{n}")
 
     assert token_request("alice", PASSWORD).status_code == 200
+
+
+def test_staff_see_a_lockout_in_the_admin_and_lift_it_by_deleting_its_rows(alice, client):
+    for n in range(LIMIT):
+        token_request("alice", f"guess-{n}", address=f"192.0.2.{n + 10}")
+    client.force_login(get_user_model().objects.create_superuser(username="root", password=PASSWORD))
+
+    listing = client.get("/admin/axes/accessattempt/")
+    AccessAttempt.objects.filter(username="alice").delete()
+
+    assert listing.status_code == 200
+    assert listing.content.decode().count("192.0.2.") == LIMIT
+    assert token_request("alice", PASSWORD).status_code == 200
