@@ -11,6 +11,7 @@ a second. pyarrow and pandas are imported only by the functions that need them, 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import mmap
@@ -36,6 +37,7 @@ PRICE_FIELDS = ("open", "high", "low", "close")
 MAX_PROBLEMS = 100
 _MAX_SHOWN_CHARS = 40  # of a cell or column name quoted in a message
 _MAX_SHOWN_NAMES = 10  # column names listed in a message about the header
+_BLOCK_SIZE = 2**20  # pyarrow's default
 _MAX_BLOCK_SIZE = 2**31 - 1  # the most pyarrow parses at once
 
 # Epoch numbers are read in the largest unit that keeps them below the bound: seconds up to 1e11
@@ -159,7 +161,9 @@ def read_csv(path_or_buffer: str | os.PathLike[str] | IO[bytes] | IO[str] | byte
     import pyarrow as pa
 
     data = _contents(path_or_buffer)
-    header = _header(data)
+    header, header_size = _header(data)
+    if (undecodable := _first_non_utf8(data)) is not None:
+        raise DataError(_not_utf8(data, undecodable))
     # Without a quote a value cannot hold a line break, and pyarrow can split the file at any line for its threads.
     quoted = data.find(b'"') != -1
     if quoted and (unclosed := _unclosed_quote(data)):
@@ -170,13 +174,13 @@ def read_csv(path_or_buffer: str | os.PathLike[str] | IO[bytes] | IO[str] | byte
     # that does not fit makes pyarrow stop at the first one, so the file is then read again as text and
     # every bad cell is located.
     try:
-        table, records, malformed = _read_table(data, names, physical, as_text=False, quoted=quoted)
+        table, records, malformed = _read_table(data, names, physical, header_size, as_text=False, quoted=quoted)
         columns = {field: _column_from_arrow(table.column(names[field]), field) for field in COLUMNS}
     except pa.ArrowInvalid:
         try:
-            table, records, malformed = _read_table(data, names, physical, as_text=True, quoted=quoted)
+            table, records, malformed = _read_table(data, names, physical, header_size, as_text=True, quoted=quoted)
         except pa.ArrowInvalid as error:
-            raise DataError(_unparsable_file(data, error)) from error
+            raise DataError(_unparsable_file(error)) from error
         columns = {field: _column_from_text(table.column(names[field]), field) for field in COLUMNS}
     # The columns are numpy arrays now. pyarrow's allocator would keep the parsing memory (about three times
     # the file's size) for later reads; a worker reads a file now and then, so hand it back to the system.
@@ -247,11 +251,11 @@ _OTHER_FORMATS = (
 )
 
 
-def _header(data: bytes | mmap.mmap) -> list[str]:
-    """The header's cells; DataError if the file is blank or its header cannot be read."""
+def _header(data: bytes | mmap.mmap) -> tuple[list[str], int]:
+    """The header's cells and where it ends; DataError if the file is blank or its header cannot be read."""
     start = len(_BOM) if data[: len(_BOM)] == _BOM else 0
     if not _NON_BLANK.search(data, start):
-        raise DataError(Problem(code="empty_file", message="the file is empty"))
+        raise DataError(Problem(code="empty_file", message="the file is empty", line=1))
     for magic, code, what in _OTHER_FORMATS:
         if data[: len(magic)] == magic:
             message = f"the file is {what}, not CSV text; save it as a UTF-8 CSV file"
@@ -262,19 +266,30 @@ def _header(data: bytes | mmap.mmap) -> list[str]:
     except UnicodeDecodeError as undecodable:
         raise DataError(_not_utf8(data, start + undecodable.start)) from None
     try:
-        return next(csv.reader(io.StringIO(text, newline="")), [])
+        return next(csv.reader(io.StringIO(text, newline="")), []), end
     except csv.Error as error:
         message = f"the header cannot be read as CSV: {_cut(str(error))}"
         raise DataError(Problem(code="unreadable_header", message=message, line=1)) from None
 
 
-def _unparsable_file(data: bytes | mmap.mmap, error: Exception) -> Problem:
-    """Why pyarrow cannot read the file even as text: bytes that are not UTF-8 (located to their line), or
-    whatever else its parser says."""
-    try:
-        bytes(data).decode("utf-8")
-    except UnicodeDecodeError as undecodable:
-        return _not_utf8(data, undecodable.start)
+def _first_non_utf8(data: bytes | mmap.mmap) -> int | None:
+    """Where the first byte that is not UTF-8 text is, if any. Checked before pyarrow reads the file, which
+    checks only the columns it keeps, and cannot report a malformed record that is not UTF-8."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    if not len(raw) or raw.max() < 0x80:  # ASCII
+        return None
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for at in range(0, len(data), _BLOCK_SIZE):
+        pending = len(decoder.getstate()[0])  # bytes of a character begun in the previous block
+        try:
+            decoder.decode(data[at : at + _BLOCK_SIZE], final=at + _BLOCK_SIZE >= len(data))
+        except UnicodeDecodeError as undecodable:
+            return at - pending + undecodable.start
+    return None
+
+
+def _unparsable_file(error: Exception) -> Problem:
+    """Whatever pyarrow's parser says when it cannot read the file even as text."""
     return Problem(code="unreadable_csv", message=f"the file cannot be parsed as CSV: {_cut(str(error))}")
 
 
@@ -433,7 +448,13 @@ class _Malformed:
 
 
 def _read_table(
-    data: bytes | mmap.mmap, names: dict[str, str], physical: _PhysicalLines, *, as_text: bool, quoted: bool
+    data: bytes | mmap.mmap,
+    names: dict[str, str],
+    physical: _PhysicalLines,
+    header_size: int,
+    *,
+    as_text: bool,
+    quoted: bool,
 ) -> tuple[pa.Table, np.ndarray, _Malformed]:
     """Parse the required columns. Returns the table, the record number of each row (the header is 1), and
     the malformed records (wrong number of cells), which are left out of the table. More than MAX_PROBLEMS
@@ -449,7 +470,7 @@ def _read_table(
         strings_can_be_null=True,
     )
 
-    def read(use_threads: bool, block_size: int | None = None) -> tuple[pa.Table | None, _Malformed]:
+    def read(use_threads: bool, block_size: int) -> tuple[pa.Table | None, _Malformed]:
         malformed = _Malformed()
 
         def skip(row: Any) -> str:
@@ -465,7 +486,7 @@ def _read_table(
 
         # Blank lines are kept (as empty rows) so that row i is always record i + 2.
         parse = pacsv.ParseOptions(ignore_empty_lines=False, newlines_in_values=quoted, invalid_row_handler=skip)
-        options = pacsv.ReadOptions(use_threads=use_threads, **({"block_size": block_size} if block_size else {}))
+        options = pacsv.ReadOptions(use_threads=use_threads, block_size=block_size)
         try:
             # A buffer, not a path: pyarrow would decompress a path named *.gz.
             table = pacsv.read_csv(
@@ -477,14 +498,17 @@ def _read_table(
         except pa.ArrowInvalid as error:
             if malformed.stopped:
                 return None, malformed
-            if "straddl" in str(error) and block_size is None:  # a record longer than a block: read in one block
-                return read(use_threads, block_size=min(len(data) + 1, _MAX_BLOCK_SIZE))
+            whole = min(len(data) + 1, _MAX_BLOCK_SIZE)
+            if "straddl" in str(error) and block_size < whole:  # a record longer than a block: read in one block
+                return read(use_threads, whole)
             raise
         return table, malformed
 
-    table, malformed = read(use_threads=True)
+    # pyarrow parses in blocks; the header must fit in the first.
+    block_size = min(max(_BLOCK_SIZE, header_size + 1), _MAX_BLOCK_SIZE)
+    table, malformed = read(use_threads=True, block_size=block_size)
     if table is None:
-        table, malformed = read(use_threads=False)
+        table, malformed = read(use_threads=False, block_size=block_size)
     if table is None:
         # So many records have the wrong number of cells that checking the rest would mean little.
         problems = _Problems(None, physical)

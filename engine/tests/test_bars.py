@@ -117,8 +117,9 @@ def test_blank_lines_at_the_end_are_ignored():
 # Reporting what is wrong
 
 
-def test_empty_file_is_reported():
-    assert problems_of("") == [("empty_file", None, None)]
+def test_empty_file_is_reported_at_line_1():
+    assert problems_of("") == [("empty_file", 1, None)]
+    assert problems_of("\r\n\r") == [("empty_file", 1, None)]
 
 
 def test_header_without_bars_is_reported():
@@ -319,6 +320,16 @@ def test_a_quote_never_closed_is_refused_at_its_line():
     assert bytes_problems(data) == [("unclosed_quote", 3, None)]
 
 
+def test_bytes_that_are_not_utf8_are_found_in_any_column_and_in_a_malformed_line():
+    ignored_column = (
+        (HEADER.strip() + ",note\n" + GOOD_ROW.strip() + ",ok\n").encode() + GOOD_ROW.encode()[:-1] + b",caf\xe9\n"
+    )
+    malformed = (HEADER + GOOD_ROW).encode() + b"2020-01-01T00:01:00Z,10,11,9,10.5,100,caf\xe9\n"
+
+    assert bytes_problems(ignored_column) == [("not_utf8", 3, None)]
+    assert bytes_problems(malformed) == [("not_utf8", 3, None)]
+
+
 def test_bytes_that_are_not_utf8_are_located_to_their_line_with_cr_endings():
     data = (HEADER + GOOD_ROW).replace("\n", "\r").encode() + b"2020-01-01T00:01:00Z,10,11,9,10.5,1\xe90\r"
 
@@ -382,6 +393,13 @@ def test_a_long_bad_cell_is_quoted_cut_short():
 
     assert (problem.code, problem.line, problem.field) == ("not_a_number", 2, "open")
     assert len(problem.message) < 200
+
+
+def test_a_header_longer_than_a_parsing_block_is_read():
+    header = HEADER.strip() + "," + ",".join(f"extra_column_{i}" for i in range(100_000))
+    row = GOOD_ROW.strip() + "," * 100_000
+
+    assert len(read_csv(f"{header}\n{row}\n".encode())) == 1
 
 
 def test_a_record_longer_than_a_parsing_block_is_read():
