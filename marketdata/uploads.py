@@ -1,11 +1,12 @@
-"""The size limit on uploads, applied while Django reads a multipart body, before any of the file is read
-or stored.
+"""The size limit on uploads, applied while Django reads a multipart body, before any of the file is kept
+in memory or on disk.
 
 `UploadLimitHandler` comes first in FILE_UPLOAD_HANDLERS. Django reads no more of a body than its
 Content-Length says, so that length is what the limit is held against: a longer body is stopped where its
 first file starts. The fields before the file (the admin form's CSRF token) have been read by then, nothing
-of the file has (no temporary file, no memory), and the rest of the body is left unread. The request then
-carries no file, and the view that expected one asks `upload_refusal` why.
+of the file is kept (no temporary file, no memory): Django reads the rest of the body in small chunks and
+drops them, so the connection stays usable (runserver would otherwise read it all into memory at once). The
+request then carries no file, and the view that expected one asks `upload_refusal` why.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class UploadLimitHandler(FileUploadHandler):
         if self.body_length > limit:
             reason = f"The upload is {_size(self.body_length)}; uploads are limited to {_size(limit)}."
             setattr(self.request, _REFUSAL, reason)
-            raise StopUpload(connection_reset=True)
+            raise StopUpload(connection_reset=False)
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         return raw_data
