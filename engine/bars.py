@@ -338,6 +338,8 @@ class _PhysicalLines:
     def __call__(self, record: int) -> int:
         if self._starts is None:
             self._starts = _record_start_lines(self._data)
+        if record > len(self._starts):  # only if pyarrow split records otherwise than _RECORD: name the record
+            return record
         return int(self._starts[record - 1])
 
 
