@@ -11,16 +11,19 @@ from engine.errors import DataError
 from .choices import Timeframe
 from .models import Dataset
 from .services import dataset_delete, dataset_import_csv
+from .uploads import upload_refusal
 
 
 class DatasetUploadForm(forms.Form):
-    csv_file = forms.FileField(
-        label="CSV file", help_text="A header row, then one bar per line: timestamp, open, high, low, close, volume."
-    )
+    # The file comes last: a browser sends fields in form order, so when a file too large is refused the
+    # fields before it have been read and the form shows them again.
     name = forms.CharField(max_length=255)
     symbol = forms.CharField(max_length=64)
     timeframe = forms.ChoiceField(choices=Timeframe.choices)
     shared = forms.BooleanField(required=False, initial=True, help_text="Available to every user.")
+    csv_file = forms.FileField(
+        label="CSV file", help_text="A header row, then one bar per line: timestamp, open, high, low, close, volume."
+    )
 
 
 @admin.register(Dataset)
@@ -48,6 +51,9 @@ class DatasetAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             return self.changelist_view(request)
         form = DatasetUploadForm(request.POST or None, request.FILES or None)
+        if refusal := upload_refusal(request):
+            form.errors.pop("csv_file", None)  # not "required": it was sent, and refused unread
+            form.add_error("csv_file", refusal)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:

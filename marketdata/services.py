@@ -38,7 +38,8 @@ def dataset_import_csv(
 ) -> Dataset:
     """Import a CSV of OHLCV bars. Raises DataError naming every bad line and field, or ValidationError
     for bad metadata; in either case nothing is stored."""
-    bars = read_csv(file)
+    # An upload Django has put in a temporary file is read from there rather than into memory.
+    bars = read_csv(file.temporary_file_path() if hasattr(file, "temporary_file_path") else file)
     return dataset_create(
         bars=bars, name=name, symbol=symbol, timeframe=timeframe, user_id=user_id, source=source, actor=actor
     )

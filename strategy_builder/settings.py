@@ -125,6 +125,14 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "media/"
+# Uploads (bar CSVs): a request body larger than this is refused (413) before any of its file is kept;
+# marketdata.uploads holds the handler. Files above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file.
+DATASET_UPLOAD_MAX_BYTES = env.int("DATASET_UPLOAD_MAX_BYTES", default=200 * 2**20)
+FILE_UPLOAD_HANDLERS = [
+    "marketdata.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Cache --------------------------------------------------------------------------------------
 # Per process by default; production with several web processes sets CACHE_URL=redis://... .

@@ -1,3 +1,4 @@
+import gzip
 import io
 
 import numpy as np
@@ -116,8 +117,9 @@ def test_blank_lines_at_the_end_are_ignored():
 # Reporting what is wrong
 
 
-def test_empty_file_is_reported():
-    assert problems_of("") == [("empty_file", None, None)]
+def test_empty_file_is_reported_at_line_1():
+    assert problems_of("") == [("empty_file", 1, None)]
+    assert problems_of("\r\n\r") == [("empty_file", 1, None)]
 
 
 def test_header_without_bars_is_reported():
@@ -236,6 +238,188 @@ def test_bytes_that_are_not_utf8_are_located_to_their_line():
         read_csv(data)
 
     assert [(p.code, p.line) for p in raised.value.problems] == [("not_utf8", 3)]
+
+
+# Line endings, quoting and hostile files
+
+
+def bytes_problems(data: bytes) -> list[tuple[str, int | None, str | None]]:
+    with pytest.raises(DataError) as raised:
+        read_csv(data)
+    return [(p.code, p.line, p.field) for p in raised.value.problems]
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r", "mixed"], ids=["lf", "crlf", "cr-only (classic Mac)", "mixed"])
+def test_every_line_ending_convention_is_read(ending, tmp_path):
+    bars = generate_bars(30, seed=3)
+    lines = csv_of(bars).splitlines()
+    endings = ["\r", "\r\n", "\n"] if ending == "mixed" else [ending]
+    data = "".join(line + endings[i % len(endings)] for i, line in enumerate(lines)).encode()
+    path = tmp_path / "bars.csv"
+    path.write_bytes(data)
+
+    assert_same_bars(read_csv(data), bars)
+    assert_same_bars(read_csv(path), bars)
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+def test_problems_name_the_physical_line_whatever_the_line_endings(ending):
+    rows = [HEADER.strip(), GOOD_ROW.strip(), "", "2020-01-01T00:01:00Z,10,abc,9,10.5,100", "2020-01-01T00:02:00Z,1"]
+    data = ending.join(rows).encode() + ending.encode()
+
+    assert bytes_problems(data) == [("blank_line", 3, None), ("not_a_number", 4, "high"), ("malformed_line", 5, None)]
+
+
+def test_a_cr_inside_the_header_line_ends_the_header_there():
+    data = b"timestamp,open,high,low\r,close,volume\n" + GOOD_ROW.encode()
+
+    assert bytes_problems(data) == [("missing_column", 1, "close"), ("missing_column", 1, "volume")]
+
+
+def test_a_quoted_header_cell_may_hold_a_cr():
+    data = b'timestamp,open,high,low,close,"vol\rume"\r2020-01-01T00:00:00Z,10,11,9,10.5,100\r'
+
+    assert bytes_problems(data) == [("missing_column", 1, "volume")]
+
+
+def test_lines_after_a_quoted_cell_spanning_lines_are_the_real_lines_of_the_file():
+    data = (
+        b"timestamp,open,high,low,close,volume,note\n"
+        b'2020-01-01T00:00:00Z,10,11,9,10.5,100,"first\nsecond\r\nthird"\n'  # lines 2-4
+        b"2020-01-01T00:01:00Z,10,11,9,oops,100,plain\n"  # line 5
+        b'2020-01-01T00:01:00Z,10,11,9,10.5,100,"a ""quoted""\rword"\n'  # lines 6-7, repeats line 5's time
+        b"2020-01-01T00:03:00Z,10,11\n"  # line 8
+    )
+
+    with pytest.raises(DataError) as raised:
+        read_csv(data)
+
+    problems = raised.value.problems
+    assert [(p.code, p.line) for p in problems] == [
+        ("not_a_number", 5),
+        ("duplicate_timestamp", 6),
+        ("malformed_line", 8),
+    ]
+    assert "line 5" in problems[1].message
+
+
+def test_a_stray_quote_inside_a_cell_does_not_throw_the_line_numbers_off():
+    data = (
+        b"timestamp,open,high,low,close,volume,note\n"
+        b'2020-01-01T00:00:00Z,10,11,9,10.5,100,5" screen\n'  # a quote inside a cell is just text
+        b'2020-01-01T00:01:00Z,10,11,9,10.5,100,"two\nlines"\n'
+        b"2020-01-01T00:02:00Z,10,11,9,x,100,\n"
+    )
+
+    assert bytes_problems(data) == [("not_a_number", 5, "close")]
+
+
+def test_a_quote_never_closed_is_refused_at_its_line():
+    data = (HEADER + GOOD_ROW + '"2020-01-01T00:01:00Z,10,11,9,10.5,100\n' + GOOD_ROW).encode()
+
+    assert bytes_problems(data) == [("unclosed_quote", 3, None)]
+
+
+def test_bytes_that_are_not_utf8_are_found_in_any_column_and_in_a_malformed_line():
+    ignored_column = (
+        (HEADER.strip() + ",note\n" + GOOD_ROW.strip() + ",ok\n").encode() + GOOD_ROW.encode()[:-1] + b",caf\xe9\n"
+    )
+    malformed = (HEADER + GOOD_ROW).encode() + b"2020-01-01T00:01:00Z,10,11,9,10.5,100,caf\xe9\n"
+
+    assert bytes_problems(ignored_column) == [("not_utf8", 3, None)]
+    assert bytes_problems(malformed) == [("not_utf8", 3, None)]
+
+
+def test_bytes_that_are_not_utf8_are_located_to_their_line_with_cr_endings():
+    data = (HEADER + GOOD_ROW).replace("\n", "\r").encode() + b"2020-01-01T00:01:00Z,10,11,9,10.5,1\xe90\r"
+
+    assert bytes_problems(data) == [("not_utf8", 3, None)]
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        ((HEADER + GOOD_ROW).encode("utf-16"), "not_utf8"),
+        (gzip.compress((HEADER + GOOD_ROW).encode()), "not_csv"),
+        (b"PK\x03\x04" + bytes(100), "not_csv"),
+    ],
+    ids=["utf-16", "gzip", "zip"],
+)
+def test_files_that_are_not_utf8_csv_text_are_named_as_such(data, code):
+    assert bytes_problems(data) == [(code, 1, None)]
+
+
+def test_a_compressed_file_on_disk_is_never_decompressed(tmp_path):
+    path = tmp_path / "bars.csv.gz"
+    path.write_bytes(gzip.compress((HEADER + GOOD_ROW).encode()))
+
+    with pytest.raises(DataError) as raised:
+        read_csv(path)
+
+    assert [p.code for p in raised.value.problems] == ["not_csv"]
+
+
+def test_a_wide_header_is_listed_briefly():
+    data = (",".join(f"column_{i}_{'x' * 60}" for i in range(100_000)) + "\n1\n").encode()
+
+    with pytest.raises(DataError) as raised:
+        read_csv(data)
+
+    messages = [p.message for p in raised.value.problems]
+    assert len(messages) == 6
+    assert all(len(message) < 1_000 for message in messages)
+    assert "… and 99990 more" in messages[0]
+
+
+def test_a_column_named_many_times_is_listed_briefly():
+    data = ("timestamp," + ",".join(["open"] * 50_000) + ",high,low,close,volume\n" + GOOD_ROW).encode()
+
+    with pytest.raises(DataError) as raised:
+        read_csv(data)
+
+    (problem,) = raised.value.problems
+
+    assert (problem.code, problem.field) == ("duplicate_column", "open")
+    assert len(problem.message) < 1_000
+
+
+def test_a_long_bad_cell_is_quoted_cut_short():
+    data = (HEADER + "2020-01-01T00:00:00Z," + "9" * 10 + "z" * 5_000_000 + ",11,9,10.5,100\n").encode()
+
+    with pytest.raises(DataError) as raised:
+        read_csv(data)
+
+    (problem,) = raised.value.problems
+
+    assert (problem.code, problem.line, problem.field) == ("not_a_number", 2, "open")
+    assert len(problem.message) < 200
+
+
+def test_a_header_longer_than_a_parsing_block_is_read():
+    header = HEADER.strip() + "," + ",".join(f"extra_column_{i}" for i in range(100_000))
+    row = GOOD_ROW.strip() + "," * 100_000
+
+    assert len(read_csv(f"{header}\n{row}\n".encode())) == 1
+
+
+def test_a_record_longer_than_a_parsing_block_is_read():
+    note = "n" * 3_000_000  # pyarrow parses 1 MB blocks by default
+    data = f"{HEADER.strip()},note\n{GOOD_ROW.strip()},{note}\n2020-01-01T00:01:00Z,10,11,9,x,100,\n".encode()
+
+    assert bytes_problems(data) == [("not_a_number", 3, "close")]
+
+
+def test_a_file_of_malformed_lines_reports_the_first_ones_and_stops():
+    data = HEADER.encode() + b"garbage,1,2\n" * 200_000
+
+    with pytest.raises(DataError) as raised:
+        read_csv(data)
+
+    problems = raised.value.problems
+    assert len(problems) == MAX_PROBLEMS + 1
+    assert [p.line for p in problems[:3]] == [2, 3, 4]
+    assert {p.code for p in problems[:-1]} == {"malformed_line"}
+    assert problems[-1].code == "too_many_problems"
 
 
 def test_a_missing_file_raises_the_operating_system_error(tmp_path):

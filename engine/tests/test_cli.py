@@ -159,3 +159,13 @@ def test_help_answers_without_loading_the_numeric_stack():
 
     assert "validate" in finished.stdout and "backtest" in finished.stdout
     assert finished.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_backtest_reads_bars_with_classic_mac_line_endings(tmp_path, bars_csv):
+    bars = tmp_path / "bars-cr.csv"
+    bars.write_bytes(bars_csv.read_bytes().replace(b"\n", b"\r"))
+
+    finished = engine("backtest", FLOW, bars, "--params", PARAMS)
+
+    assert finished.returncode == 0, finished.stderr
+    assert json.loads(finished.stdout)["metrics"]["trades"] > 0

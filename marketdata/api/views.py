@@ -1,13 +1,16 @@
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from engine.errors import Problem
 from marketdata.filters import DatasetFilterSet
 from marketdata.selectors import dataset_get, dataset_list
 from marketdata.services import dataset_delete, dataset_import_csv
+from marketdata.uploads import upload_refusal
+from strategy_builder.api.exceptions import PayloadTooLarge
 from strategy_builder.api.schema import error_responses
 
 from .serializers import DatasetOutputSerializer, DatasetUploadSerializer
@@ -28,7 +31,7 @@ class DatasetViewSet(
     serializer_class = DatasetOutputSerializer
     filterset_class = DatasetFilterSet
     ordering_fields = ["created_at", "symbol", "timeframe", "bar_count", "first_timestamp"]
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]  # a file comes only in a multipart body, whose size the upload handler limits
 
     def get_queryset(self):
         return dataset_list(user=self.request.user)
@@ -39,10 +42,12 @@ class DatasetViewSet(
     @extend_schema(
         summary="Upload a CSV of bars as a new dataset",
         request=DatasetUploadSerializer,
-        responses={201: DatasetOutputSerializer, **error_responses(400, 403)},
+        responses={201: DatasetOutputSerializer, **error_responses(400, 403, 413)},
     )
     def create(self, request: Request) -> Response:
         upload = DatasetUploadSerializer(data=request.data)
+        if refusal := upload_refusal(request):
+            raise PayloadTooLarge(refusal, problems=[Problem(code="too_large", message=refusal, field="file")])
         upload.is_valid(raise_exception=True)
         data = upload.validated_data
         if data["shared"] and not request.user.is_staff:

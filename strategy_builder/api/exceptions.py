@@ -51,6 +51,14 @@ class PreconditionFailed(ApiError):
     default_code = "precondition_failed"
 
 
+class PayloadTooLarge(ApiError):
+    """The request body is larger than the server accepts."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request is too large."
+    default_code = "too_large"
+
+
 class Locked(ApiError):
     """Someone else holds the edit lock on the resource."""
 
@@ -129,6 +137,8 @@ def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
     """Translate the exceptions services and Django raise into REST framework ones."""
     if isinstance(exc, exceptions.APIException):
         return exc
+    if isinstance(exc, _REQUEST_LIMITS):
+        return _request_limit_error(exc)
     if isinstance(exc, django_exceptions.ValidationError):
         return _DjangoValidationError(exc)
     if isinstance(exc, EngineError):
@@ -140,6 +150,25 @@ def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
     if isinstance(exc, django_exceptions.PermissionDenied):
         return exceptions.PermissionDenied(*exc.args)
     return None
+
+
+_REQUEST_LIMITS = (
+    django_exceptions.RequestDataTooBig,
+    django_exceptions.TooManyFieldsSent,
+    django_exceptions.TooManyFilesSent,
+)
+
+
+def _request_limit_error(exc: Exception) -> exceptions.APIException:
+    """Django's own limits on what it parses of a request body (DATA_UPLOAD_MAX_*)."""
+    if isinstance(exc, django_exceptions.RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return PayloadTooLarge(f"The request body is larger than the {limit:,} bytes accepted (uploaded files aside).")
+    if isinstance(exc, django_exceptions.TooManyFilesSent):
+        message = f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files."
+        return exceptions.ValidationError(message, code="too_many_files")
+    message = f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields."
+    return exceptions.ValidationError(message, code="too_many_fields")
 
 
 class _DjangoValidationError(exceptions.ValidationError):

@@ -13,6 +13,7 @@ _DESCRIPTIONS = {
     404: "No such object among the caller's own.",
     409: "The request conflicts with the object's current state.",
     412: "The request was based on a version that is no longer current.",
+    413: "The request body is larger than the server accepts; the message names the limit.",
     423: "The object is locked by someone else.",
     429: "Too many requests: wait the seconds the Retry-After header gives.",
 }

@@ -10,7 +10,10 @@ from marketdata.services import dataset_import_csv
 
 
 class Command(BaseCommand):
-    help = "Import a CSV of OHLCV bars (timestamp, open, high, low, close, volume) as a dataset."
+    help = (
+        "Import a CSV of OHLCV bars (timestamp, open, high, low, close, volume) as a dataset. A local file of any"
+        " size is read: DATASET_UPLOAD_MAX_BYTES limits uploads only."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="CSV file to import.")
