@@ -191,11 +191,11 @@ def schema_problems(
     too_deep = _deeper_than(schema, limits.max_depth)
     if too_deep is not None:
         where = _where(field, too_deep)
-        message = f"{where}: {field} is nested more than {limits.max_depth} levels deep."
+        message = f"{where}: nested more than {limits.max_depth} levels deep."
         return [Problem("schema_too_deep", message, field=where)]
     size = _json_size(schema)
     if size > limits.max_bytes:
-        message = f"{field} is {size} bytes of JSON; at most {limits.max_bytes} are allowed."
+        message = f"{field}: {size} bytes of JSON, more than the {limits.max_bytes} allowed."
         return [Problem("schema_too_large", message, field=field)]
 
     walk = _Walk(field)
@@ -360,12 +360,10 @@ def _expansion_problems(
         size[node] = min(ceiling, _json_size(value) + sum(size[refs[i][1]] for i in inner))
         depth[node] = max([_depth(value), *(len(refs[i][0]) - len(node) + 1 + depth[refs[i][1]] for i in inner)])
     if size[()] > limits.max_bytes:
-        message = (
-            f"{field} comes to more than {limits.max_bytes} bytes of JSON with its $refs expanded (the most allowed)."
-        )
+        message = f"{field}: more than {limits.max_bytes} bytes of JSON with its $refs expanded, the most allowed."
         return [Problem("schema_too_large", message, field=field)]
     if depth[()] > limits.max_depth:
-        message = f"{field} is nested more than {limits.max_depth} levels deep with its $refs followed."
+        message = f"{field}: nested more than {limits.max_depth} levels deep with its $refs followed."
         return [Problem("schema_too_deep", message, field=field)]
     return []
 
