@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -292,6 +293,11 @@ def _every_read_of(user, strategy) -> dict[str, object]:
     }
 
 
+def _storable(label: str) -> None:
+    if label == "deeply_nested" and connection.vendor == "mysql":
+        pytest.skip("MySQL and MariaDB refuse to store JSON nested this deep; SQLite stores it")
+
+
 def _assert_reported_as_that_templates_problem(responses: dict) -> None:
     catalogue, validate, codegen, quicktest = (responses[k] for k in ("catalogue", "validate", "codegen", "quicktest"))
     assert catalogue.status_code == 200
@@ -313,6 +319,7 @@ def _assert_reported_as_that_templates_problem(responses: dict) -> None:
 
 @pytest.mark.parametrize(("label", "schema"), STORED_BROKEN, ids=labels(STORED_BROKEN))
 def test_a_stored_broken_schema_is_that_templates_problem_never_a_500(label, schema):
+    _storable(label)
     user = UserFactory()
     CustomNodeTemplateFactory(owner=user, name="my_fast", parameter_schema=schema)  # no service: stored as is
     CustomNodeTemplateFactory(owner=user, name="my_slow")
@@ -352,6 +359,7 @@ def test_a_deleted_template_pointing_outside_itself_is_never_fetched_either(http
 
 @pytest.mark.parametrize(("label", "schema"), STORED_BROKEN, ids=labels(STORED_BROKEN))
 def test_a_stored_broken_system_row_leaves_the_library_definition_in_force(label, schema):
+    _storable(label)
     user = UserFactory()
     NodeTemplate.objects.create(**{**_system_sma(name="sma"), "is_system_template": True, "parameter_schema": schema})
     strategy = ReferenceStrategyFactory(user=user)
