@@ -28,6 +28,7 @@ from typing import Any
 from .errors import Problem, TemplateError
 from .library import load_system_templates
 from .ops import OPERATIONS, PortShape
+from .paramschema import DEFAULT_LIMITS, SchemaLimits, is_too_deep
 from .templates import COMPATIBLE_PORTS, params_problems, template_problems, version_key
 
 PRESET = "preset"
@@ -110,6 +111,8 @@ def _ports(value: Any) -> tuple[Port, ...]:
 def spec_from_template(template: Mapping[str, Any], *, is_system: bool) -> TemplateSpec:
     """A TemplateSpec from a template dict (library entry or database row). Malformed parts are left empty;
     the caller reports template_problems()."""
+    if is_too_deep(template.get("parameter_schema")):  # copying it would exhaust the stack
+        template = {**template, "parameter_schema": None}
     t = copy.deepcopy(dict(template))
     schema = t.get("parameter_schema")
     return TemplateSpec(
@@ -206,11 +209,14 @@ class Catalogue:
             raise TemplateError(problems)
         return cls(specs)
 
-    def with_templates(self, templates: Iterable[Mapping[str, Any]]) -> Catalogue:
+    def with_templates(
+        self, templates: Iterable[Mapping[str, Any]], *, schema_limits: SchemaLimits = DEFAULT_LIMITS
+    ) -> Catalogue:
         """This catalogue plus custom (database) templates. Each dict may carry "is_deleted",
-        "is_system_template", "user_id" and "id". Never raises for a bad template: its problems are kept and
-        reported when a flow uses it; one that cannot be added at all (no usable name or version, a name
-        already taken) is listed in `rejected` with its problems.
+        "is_system_template", "user_id" and "id". Never raises for a bad template, whatever JSON it holds: its
+        problems are kept and reported when a flow uses it; one that cannot be added at all (no usable name or
+        version, a name already taken) is listed in `rejected` with its problems. `schema_limits` bounds each
+        parameter_schema (engine.paramschema), as it did when the template was saved.
 
         A row of a system template is what staff curated in the admin: when it is well-formed and a system
         operation implements it, it replaces the library's definition of that name and version (or adds a
@@ -231,7 +237,7 @@ class Catalogue:
                 if current is not None and current.is_system and _same_definition(spec, current):
                     specs[spec.key] = replace(current, is_deleted=spec.is_deleted, template_id=spec.template_id)
                     continue
-                found = template_problems(template)
+                found = template_problems(template, schema_limits=schema_limits)
                 if not found:
                     spec = spec_from_template(template, is_system=True)
                     found = implementation_problems(spec)
@@ -246,7 +252,7 @@ class Catalogue:
             if not isinstance(name, str) or not name:
                 rejected.append((template, [_problem("invalid_name", "a template needs a name.", field="name")]))
                 continue
-            found = template_problems(template)
+            found = template_problems(template, schema_limits=schema_limits)
             if any(p.field in ("name", "version") for p in found):
                 rejected.append((template, found))
                 continue

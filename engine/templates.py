@@ -3,7 +3,7 @@
 A template is a plain dict with the columns of `node_templates` that matter to the engine:
 
     name, display_name, description, node_type, category, version,
-    parameter_schema   a JSON Schema (draft 2020-12) of an object of params
+    parameter_schema   a JSON Schema (draft 2020-12) of an object of params, within engine.paramschema's rules
     default_parameters a dict that validates against parameter_schema
     input_ports        [{"name", "type", "required"?, "label"?, "description"?}]
     output_ports       [{"name", "type", "label"?, "description"?}]
@@ -19,10 +19,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
 from .errors import Problem
+from .paramschema import DEFAULT_LIMITS, SchemaLimits, params_problems, schema_problems
 
 NODE_TYPES = ("DATA", "INDICATOR", "MATH", "CONDITION", "SIGNAL", "RISK")
 PORT_TYPES = ("series", "bool", "number")
@@ -38,31 +36,6 @@ COMPATIBLE_PORTS = {("series", "series"), ("number", "number"), ("number", "seri
 def version_key(version: str) -> tuple[int, ...]:
     """Sort key for "MAJOR.MINOR.PATCH" versions, so "1.10.0" is newer than "1.9.0"."""
     return tuple(int(part) for part in version.split("."))
-
-
-def schema_problems(schema: Any, *, field: str = "parameter_schema") -> list[Problem]:
-    if not isinstance(schema, dict):
-        return [Problem("invalid_schema", f"{field} must be a JSON object.", field=field)]
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as exc:
-        where = "/".join(str(p) for p in exc.path) or "(root)"
-        return [Problem("invalid_schema", f"{field} is not a valid JSON Schema at {where}: {exc.message}", field=field)]
-    if schema and schema.get("type") != "object":
-        return [Problem("invalid_schema", f'{field} must describe an object ("type": "object").', field=field)]
-    return []
-
-
-def params_problems(schema: dict, params: Any, *, field: str, node_id: str | None = None) -> list[Problem]:
-    """Every way `params` fails `schema`, each naming the offending parameter."""
-    if not isinstance(params, dict):
-        return [Problem("invalid_params", f"{field} must be a JSON object.", field=field, node_id=node_id)]
-    problems = []
-    for error in sorted(Draft202012Validator(schema).iter_errors(params), key=lambda e: list(e.path)):
-        path = ".".join(str(p) for p in error.path)
-        where = f"{field}.{path}" if path else field
-        problems.append(Problem("invalid_params", f"{where}: {error.message}", field=where, node_id=node_id))
-    return problems
 
 
 def ports_problems(ports: Any, *, field: str) -> list[Problem]:
@@ -103,8 +76,9 @@ def ports_problems(ports: Any, *, field: str) -> list[Problem]:
     return problems
 
 
-def template_problems(template: dict) -> list[Problem]:
-    """Every problem with a template definition, each naming its field. Empty means well-formed."""
+def template_problems(template: dict, *, schema_limits: SchemaLimits = DEFAULT_LIMITS) -> list[Problem]:
+    """Every problem with a template definition, each naming its field. Empty means well-formed. Never raises,
+    whatever JSON the template holds (engine.paramschema sets the rules of its parameter_schema)."""
     problems: list[Problem] = []
     name = template.get("name")
     if not isinstance(name, str) or not NAME_RE.match(name):
@@ -124,7 +98,7 @@ def template_problems(template: dict) -> list[Problem]:
         problems.append(Problem("invalid_version", "version must look like MAJOR.MINOR.PATCH.", field="version"))
 
     schema = template.get("parameter_schema", {})
-    schema_ok = not (schema_problem_list := schema_problems(schema))
+    schema_ok = not (schema_problem_list := schema_problems(schema, limits=schema_limits))
     problems += schema_problem_list
     defaults = template.get("default_parameters", {})
     if schema_ok:

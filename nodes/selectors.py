@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from engine.catalogue import Catalogue, Port, system_catalogue
+from engine.paramschema import SchemaLimits
 from engine.templates import COMPATIBLE_PORTS, PORT_TYPES
 
 from .choices import NodeType
@@ -34,6 +36,11 @@ DEFINITION_FIELDS = (
     "icon",
     "color",
 )
+
+
+def parameter_schema_limits() -> SchemaLimits:
+    """How big a template's parameter_schema may be (settings NODE_SCHEMA_MAX_BYTES / NODE_SCHEMA_MAX_DEPTH)."""
+    return SchemaLimits(max_bytes=settings.NODE_SCHEMA_MAX_BYTES, max_depth=settings.NODE_SCHEMA_MAX_DEPTH)
 
 
 def node_template_list(user: AbstractUser) -> NodeTemplateQuerySet:
@@ -72,7 +79,9 @@ def node_catalogue_for_user(user: AbstractUser) -> Catalogue:
     curated them (the library's definitions where the table has no usable row) plus the user's custom
     templates. Soft-deleted ones are included, flagged, so a flow using one is told it was deleted rather
     than that it does not exist."""
-    return system_catalogue().with_templates(node_template_as_engine_dict(t) for t in node_catalogue_rows(user))
+    return system_catalogue().with_templates(
+        (node_template_as_engine_dict(t) for t in node_catalogue_rows(user)), schema_limits=parameter_schema_limits()
+    )
 
 
 _PALETTE_FIELDS = (
@@ -101,14 +110,20 @@ def _port_dict(port: Port) -> dict[str, Any]:
 def node_palette_for_user(user: AbstractUser) -> dict[str, Any]:
     """What the node editor needs to draw its palette, in one piece: every template `user` may place, grouped
     by node type, and which port types an edge may join. A preset that inherits its base's ports shows them,
-    and a custom template the engine cannot use now (its base was deleted ...) says why."""
+    and a template the engine cannot use now (its base was deleted, its stored definition is broken ...) says
+    why."""
     catalogue = node_catalogue_for_user(user)
+    rejected = {row.get("id"): problems for row, problems in catalogue.rejected}
     groups: dict[str, list[dict[str, Any]]] = {value: [] for value in NodeType.values}
     for template in node_template_list(user):
         entry = {name: getattr(template, name) for name in _PALETTE_FIELDS}
         entry["problems"] = []
-        spec = None if template.is_system_template else catalogue.get(template.name, template.version)
-        if spec is not None and not spec.is_system:
+        spec = catalogue.get(template.name, template.version)
+        if template.pk in rejected:
+            # A system row the engine cannot use leaves the library's definition in force, if it has one.
+            if not (template.is_system_template and spec is not None and spec.is_system):
+                entry["problems"] = [problem.message for problem in rejected[template.pk]]
+        elif spec is not None and not spec.is_system and not template.is_system_template:
             entry["problems"] = [problem.message for problem in catalogue.problems(spec)]
             if not template.input_ports and not template.output_ports:
                 entry["input_ports"] = [_port_dict(port) for port in spec.inputs]

@@ -23,7 +23,7 @@ from engine.errors import Problem
 from engine.templates import template_problems, version_key
 
 from .models import NodeTemplate
-from .selectors import DEFINITION_FIELDS, node_template_as_engine_dict
+from .selectors import DEFINITION_FIELDS, node_template_as_engine_dict, parameter_schema_limits
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser
@@ -71,7 +71,8 @@ def _custom_template_problems(template: NodeTemplate) -> list[Problem]:
     parameters its base does not have, a fragment that does not validate ... (see engine.catalogue)."""
     siblings = NodeTemplate.all_objects.custom().filter(user_id=template.user_id).exclude(pk=template.pk)
     catalogue = system_catalogue().with_templates(
-        [*(node_template_as_engine_dict(t) for t in siblings), node_template_as_engine_dict(template)]
+        [*(node_template_as_engine_dict(t) for t in siblings), node_template_as_engine_dict(template)],
+        schema_limits=parameter_schema_limits(),
     )
     spec = catalogue.get(template.name, template.version)
     if spec is None or spec.is_system:
@@ -90,7 +91,7 @@ def _field_error(problem: Problem, *, default_field: str) -> tuple[str, Validati
 def node_template_validate(*, template: NodeTemplate) -> None:
     """Raise ValidationError keyed by field for everything wrong with `template` as it is in memory."""
     errors: dict[str, list[ValidationError]] = defaultdict(list)
-    for problem in template_problems(node_template_as_engine_dict(template)):
+    for problem in template_problems(node_template_as_engine_dict(template), schema_limits=parameter_schema_limits()):
         name, error = _field_error(problem, default_field=NON_FIELD_ERRORS)
         errors[name].append(error)
     try:

@@ -270,6 +270,13 @@ QUICKTEST_STUCK_AFTER = timedelta(seconds=env.int("QUICKTEST_STUCK_AFTER_SECONDS
 # Points kept of the equity and drawdown curves stored with each result (the spec budgets ~50 KB a row).
 QUICKTEST_CURVE_POINTS = env.int("QUICKTEST_CURVE_POINTS", default=500)
 
+# --- Node template parameter schemas (issue 9) ----------------------------------------------------
+# A template's parameter_schema (custom or system) is refused when saved, and reported as that template's
+# problem when built into a catalogue, above this many bytes of JSON or levels of nesting, each counted with
+# its $refs expanded (engine.paramschema.SchemaLimits; the depth is at most 64).
+NODE_SCHEMA_MAX_BYTES = env.int("NODE_SCHEMA_MAX_BYTES", default=32_768)
+NODE_SCHEMA_MAX_DEPTH = env.int("NODE_SCHEMA_MAX_DEPTH", default=16)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

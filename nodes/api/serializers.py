@@ -57,7 +57,7 @@ class CatalogueTemplateSerializer(serializers.Serializer):
     is_system_template = serializers.BooleanField()
     problems = serializers.ListField(
         child=serializers.CharField(),
-        help_text="Why the engine cannot use this custom template now (e.g. its base was deleted); empty if it can.",
+        help_text="Why the engine cannot use this template now (e.g. its base was deleted); empty if it can.",
     )
 
 

@@ -296,6 +296,19 @@ def test_catalogue_shows_a_presets_inherited_ports_and_why_a_custom_template_can
     assert "deleted" in " ".join(templates["my_derived"]["problems"])
 
 
+def test_catalogue_says_why_a_stored_custom_template_the_engine_rejects_cannot_be_used():
+    """A row no save would accept (stored directly: a restore, an older release) shows its problems."""
+    user = UserFactory()
+    CustomNodeTemplateFactory(owner=user, name="rsi")  # takes a system template's name
+    NodeTemplateFactory(name="staff_sma", execution_hints={"op": "no_such_op"})  # no library fallback
+
+    body = client_for(user).get(CATALOGUE).json()
+
+    templates = {(t["name"], t["is_system_template"]): t for group in body["groups"] for t in group["templates"]}
+    assert "system template" in " ".join(templates[("rsi", False)]["problems"])
+    assert "no_such_op" in " ".join(templates[("staff_sma", True)]["problems"])
+
+
 def test_the_openapi_schema_documents_the_node_template_endpoints():
     response = client_for(UserFactory()).get("/api/schema/?format=json")
 

@@ -52,3 +52,11 @@ def test_get_finds_a_system_or_own_template_and_404s_on_anyone_elses():
     assert node_template_get(user, mine.pk) == mine
     with pytest.raises(Http404):
         node_template_get(user, theirs.pk)
+
+
+def test_out_of_range_schema_limits_stop_the_start(settings):
+    from django.apps import apps
+
+    settings.NODE_SCHEMA_MAX_DEPTH = 65
+    with pytest.raises(ValueError, match="max_depth"):
+        apps.get_app_config("nodes").ready()
