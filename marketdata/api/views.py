@@ -9,6 +9,7 @@ from marketdata.filters import DatasetFilterSet
 from marketdata.selectors import dataset_get, dataset_list
 from marketdata.services import dataset_delete, dataset_import_csv
 from strategy_builder.api.schema import error_responses
+from strategy_builder.api.viewsets import InputSerializersMixin
 
 from .serializers import DatasetOutputSerializer, DatasetUploadSerializer
 
@@ -21,11 +22,16 @@ from .serializers import DatasetOutputSerializer, DatasetUploadSerializer
     ),
 )
 class DatasetViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+    InputSerializersMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
 ):
     """OHLCV datasets: the user's own and the shared ones. Upload a CSV to add one."""
 
     serializer_class = DatasetOutputSerializer
+    input_serializers = {"create": DatasetUploadSerializer}
     filterset_class = DatasetFilterSet
     ordering_fields = ["created_at", "symbol", "timeframe", "bar_count", "first_timestamp"]
     parser_classes = [MultiPartParser, FormParser]
