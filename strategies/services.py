@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from engine.catalogue import Catalogue
 from engine.errors import Problem
 from engine.flow import validate_flow
 from nodes.selectors import node_catalogue_for_user
@@ -180,4 +182,28 @@ def strategy_validate(*, strategy: StrategyBase, user: AbstractBaseUser) -> list
 
     The flow is checked against the node templates `user` can use: the system library and their own.
     """
-    return validate_flow(strategy.logic_flow, node_catalogue_for_user(user), parameters=strategy.parameters)
+    return StrategyChecker(user).problems(strategy)
+
+
+class StrategyChecker:
+    """strategy_validate for many strategies of one user: the user's node catalogue is built once, on first
+    use, and strategies with the same flow and parameters (copies of one template, say) are checked once.
+
+    Every strategy response carries its problems, so a page of 500 strategies is checked with one of these.
+    """
+
+    def __init__(self, user: AbstractBaseUser) -> None:
+        self.user = user
+        self._catalogue: Catalogue | None = None
+        self._checked: dict[str, list[Problem]] = {}
+
+    def problems(self, strategy: StrategyBase) -> list[Problem]:
+        key = json.dumps([strategy.logic_flow, strategy.parameters], sort_keys=True)
+        if key not in self._checked:
+            self._checked[key] = validate_flow(strategy.logic_flow, self.catalogue(), parameters=strategy.parameters)
+        return self._checked[key]
+
+    def catalogue(self) -> Catalogue:
+        if self._catalogue is None:
+            self._catalogue = node_catalogue_for_user(self.user)
+        return self._catalogue
