@@ -166,7 +166,7 @@ class BuilderSessionViewSet(
         return self._summary_response(session)
 
     @extend_schema(
-        summary="Take or renew the edit lock (POST), release it (DELETE)",
+        summary="Take or renew the edit lock (POST), release it (DELETE; the owner releases anyone's)",
         request=None,
         responses={200: BuilderSessionListSerializer, **error_responses(404, 409, 423)},
     )
