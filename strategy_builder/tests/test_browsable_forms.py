@@ -279,6 +279,19 @@ def test_json_text_that_is_not_json_is_refused_naming_the_field(person, world):
     assert [p.get("field") for p in response.json()["error"]["problems"]] == ["parameters"]
 
 
+def test_a_refused_form_comes_back_as_filled_in_with_the_problem_beside_its_field(person, world):
+    url = f"{API}strategy-templates/"
+    form = html_form(open_page(person, url), "POST")
+
+    response = person.post(url, form.submitted({"name": "Typo", "parameters": "{fast: 5"}), headers=HTML)
+
+    assert response.status_code == 400
+    again = html_form(response.content.decode(), "POST")
+    assert (again.fields["name"].value, again.fields["parameters"].value) == ("Typo", "{fast: 5")
+    assert "Value must be valid JSON." in response.content.decode()
+    assert not StrategyTemplate.objects.filter(name="Typo").exists()
+
+
 @pytest.mark.parametrize("framework_field", ["csrfmiddlewaretoken", "_content_type", "_content", "_method"])
 def test_the_frameworks_own_form_fields_are_not_unknown_fields(person, world, framework_field):
     url = f"{API}strategy-templates/"
