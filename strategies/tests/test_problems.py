@@ -4,11 +4,13 @@ that what it saved is broken, while saving unfinished work stays allowed."""
 import copy
 import json
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from engine.flow import validate_flow
 from nodes.models import NodeTemplate
 from nodes.tests.factories import template_data
 from strategies.models import StrategyInstance, StrategyTemplate
@@ -149,6 +151,27 @@ def test_a_page_of_strategies_is_checked_against_one_catalogue_build(api, user):
 
     assert len(rows) == 40 and all(row["runnable"] for row in rows)
     assert len(forty) == len(two)
+
+
+def test_a_page_listed_again_is_not_checked_again_until_something_changes(api, user):
+    for n in range(3):
+        StrategyInstanceFactory(owner=user, logic_flow=FLOW, parameters={**PARAMETERS, "fast": n + 2})
+    api.get(INSTANCES)
+
+    with mock.patch("strategies.services.validate_flow", wraps=validate_flow) as checks:
+        again = api.get(INSTANCES).json()["results"]
+        assert (checks.call_count, [row["runnable"] for row in again]) == (0, [True, True, True])
+
+        api.patch(f"{INSTANCES}{again[0]['id']}/", {"parameters": {**PARAMETERS, "fast": -1}}, format="json")
+        after_edit = {row["id"]: row["runnable"] for row in api.get(INSTANCES).json()["results"]}
+        assert after_edit[again[0]["id"]] is False
+        assert checks.call_count == 1  # the edited strategy only (its PATCH answer and the list share it)
+
+        NodeTemplate.objects.create(
+            **template_data(), user_id=str(user.pk), created_by=str(user.pk), updated_by=str(user.pk)
+        )
+        api.get(INSTANCES)
+        assert checks.call_count == 4  # a template the user can see changed: every row checked afresh
 
 
 def test_problems_and_runnable_are_in_the_openapi_schema(api):
