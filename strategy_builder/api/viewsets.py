@@ -20,7 +20,10 @@ class InputSerializersMixin:
         a write with it, so each shows exactly the fields the action accepts. Every other action uses the
         output serializer: `serializer_class`, or what get_output_serializer_class() says.
         """
-        return self.input_serializers.get(self.action) or self.get_output_serializer_class()
+        action = self.action
+        if action == "metadata":  # OPTIONS describes each write with the method's serializer, as of that action
+            action = self.action_map.get(self.request.method.lower())
+        return self.input_serializers.get(action) or self.get_output_serializer_class()
 
     def get_output_serializer_class(self) -> type[BaseSerializer]:
         return super().get_serializer_class()

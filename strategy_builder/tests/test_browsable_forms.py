@@ -193,6 +193,13 @@ def test_the_create_form_submitted_as_a_person_would_creates_the_row(person, wor
 
 
 @pytest.mark.parametrize("case", CREATES, ids=CREATE_IDS)
+def test_options_describes_the_create_with_its_input_fields(person, case):
+    actions = person.options(f"{API}{case.resource}/", headers={"Accept": "application/json"}).json()["actions"]
+
+    assert set(actions["POST"]) == input_fields(case.serializer)
+
+
+@pytest.mark.parametrize("case", CREATES, ids=CREATE_IDS)
 def test_the_page_after_a_create_offers_the_create_form_again(person, world, case):
     url = f"{API}{case.resource}/"
     form = html_form(open_page(person, url), "POST")
@@ -407,6 +414,16 @@ def test_the_update_form_submitted_as_the_page_sends_it_changes_the_row(person, 
     assert response.status_code == 200, response.content.decode()
     row.refresh_from_db()
     assert case.changed(row)
+
+
+@pytest.mark.parametrize("case", UPDATES, ids=UPDATE_IDS)
+def test_options_describes_the_update_with_its_input_fields(person, world, case):
+    row = case.make(world)
+    url = f"{API}{case.resource}/{row.pk}/"
+
+    actions = person.options(url, headers={"Accept": "application/json"}).json()["actions"]
+
+    assert set(actions["PUT"]) == input_fields(case.serializer)
 
 
 @pytest.mark.parametrize("case", UPDATES, ids=UPDATE_IDS)
