@@ -161,11 +161,12 @@ def session_lock(*, session: BuilderSession, user, now: datetime | None = None) 
 
 @transaction.atomic
 def session_unlock(*, session: BuilderSession, user, now: datetime | None = None) -> BuilderSession:
-    """Release `user`'s edit lock. Releasing a lock nobody holds is a no-op; another user's lock, 423."""
+    """Release `user`'s edit lock, or any lock when `user` owns the session (a collaborator gone quiet must not
+    keep the owner out). Releasing a lock nobody holds is a no-op; another user's lock, for a collaborator, 423."""
     now = now or timezone.now()
     session = _for_update(session, user)
     held = drafts.live_lock(session, now)
-    if held and held["holder"] != str(user.pk):
+    if held and held["holder"] != str(user.pk) and session.user_id != str(user.pk):
         raise SessionLocked(lock=held)
     if session.lock_info is not None:
         session.lock_info = None
@@ -266,7 +267,8 @@ def session_commit(
 def session_set_collaborators(
     *, session: BuilderSession, user, collaborator_ids: list[str], now: datetime | None = None
 ) -> BuilderSession:
-    """The owner of a COLLABORATIVE session says who else may open and save it."""
+    """The owner of a COLLABORATIVE session says who else may open and save it. A collaborator removed while
+    holding the edit lock loses it with their access."""
     now = now or timezone.now()
     session = _for_update(session, user)
     _check_owner(session, user, "manage the collaborators of")
@@ -294,8 +296,10 @@ def session_set_collaborators(
             {"collaborator_ids": ValidationError(f"No such user: {', '.join(unknown)}.", code="does_not_exist")}
         )
     session.collaborator_ids = wanted or None
+    if session.lock_info is not None and session.lock_info["holder"] not in [session.user_id, *wanted]:
+        session.lock_info = None
     _touch(session, now)
-    session.save(update_fields=["collaborator_ids", "last_activity_at", "expires_at"])
+    session.save(update_fields=["collaborator_ids", "lock_info", "last_activity_at", "expires_at"])
     return session
 
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
+from collections import OrderedDict
 from collections.abc import Mapping
+from threading import Lock
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Max
 
+from engine.catalogue import Catalogue
 from engine.errors import Problem
 from engine.flow import validate_flow
-from nodes.selectors import node_catalogue_for_user
+from nodes.selectors import node_catalogue_for_user, node_catalogue_rows
 
 from . import selectors
 from .choices import StrategyStatus
@@ -180,4 +186,55 @@ def strategy_validate(*, strategy: StrategyBase, user: AbstractBaseUser) -> list
 
     The flow is checked against the node templates `user` can use: the system library and their own.
     """
-    return validate_flow(strategy.logic_flow, node_catalogue_for_user(user), parameters=strategy.parameters)
+    return StrategyChecker(user).problems(strategy)
+
+
+class StrategyChecker:
+    """strategy_validate for many strategies of one user, as a page of strategy responses needs it.
+
+    The user's node catalogue is built once, on first use. What a check finds is also kept in the process
+    (the last STRATEGY_CHECKS_CACHED results), keyed by a fingerprint of the rows the catalogue is built from
+    (how many, the latest `updated_at`: one aggregate query per checker, as the quick tests' catalogue cache
+    has it) and a digest of the flow and parameters. Listing the same strategies again checks nothing again;
+    changing a strategy or any template the user can see checks afresh.
+    """
+
+    def __init__(self, user: AbstractBaseUser) -> None:
+        self.user = user
+        self._catalogue: Catalogue | None = None
+        self._fingerprint: tuple | None = None
+        self._last: tuple[StrategyBase, tuple[Problem, ...]] | None = None
+
+    def problems(self, strategy: StrategyBase) -> list[Problem]:
+        if self._last is not None and self._last[0] is strategy:  # a response asks twice: problems, runnable
+            return list(self._last[1])
+        content = json.dumps([strategy.logic_flow, strategy.parameters])
+        key = (self._catalogue_fingerprint(), hashlib.sha256(content.encode()).digest())
+        with _checked_lock:
+            found = _checked.get(key)
+            if found is not None:
+                _checked.move_to_end(key)
+        if found is None:
+            found = tuple(validate_flow(strategy.logic_flow, self._user_catalogue(), parameters=strategy.parameters))
+            with _checked_lock:
+                _checked[key] = found
+                while len(_checked) > STRATEGY_CHECKS_CACHED:
+                    _checked.popitem(last=False)
+        self._last = (strategy, found)
+        return list(found)
+
+    def _catalogue_fingerprint(self) -> tuple:
+        if self._fingerprint is None:
+            rows = node_catalogue_rows(self.user).aggregate(count=Count("pk"), latest=Max("updated_at"))
+            self._fingerprint = (str(self.user.pk), rows["count"], rows["latest"])
+        return self._fingerprint
+
+    def _user_catalogue(self) -> Catalogue:
+        if self._catalogue is None:
+            self._catalogue = node_catalogue_for_user(self.user)
+        return self._catalogue
+
+
+STRATEGY_CHECKS_CACHED = 20_000
+_checked: OrderedDict[tuple, tuple[Problem, ...]] = OrderedDict()
+_checked_lock = Lock()

@@ -19,6 +19,7 @@ from codegen.filters import CodeGenerationFilterSet
 from codegen.models import CodeGeneration
 from strategy_builder.api.exceptions import ApiError
 from strategy_builder.api.schema import error_responses
+from strategy_builder.api.viewsets import InputSerializersMixin
 
 from .serializers import (
     CodeDiffSerializer,
@@ -42,9 +43,14 @@ class NotDownloadable(ApiError):
     destroy=extend_schema(summary="Delete (soft) a code generation", responses={204: None, **error_responses(404)}),
 )
 class CodeGenerationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+    InputSerializersMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
 ):
     filterset_class = CodeGenerationFilterSet
+    input_serializers = {"create": CodeGenerationCreateSerializer}
     ordering_fields = ["created_at", "line_count", "complexity_score", "generation_time"]
     ordering = ["-created_at"]
 
@@ -57,7 +63,7 @@ class CodeGenerationViewSet(
     def get_object(self) -> CodeGeneration:
         return selectors.code_generation_get(user=self.request.user, generation_id=self.kwargs["pk"])
 
-    def get_serializer_class(self):
+    def get_output_serializer_class(self):
         return CodeGenerationListSerializer if self.action == "list" else CodeGenerationDetailSerializer
 
     @extend_schema(

@@ -12,6 +12,7 @@ from marketdata.services import dataset_delete, dataset_import_csv
 from marketdata.uploads import upload_refusal
 from strategy_builder.api.exceptions import PayloadTooLarge
 from strategy_builder.api.schema import error_responses
+from strategy_builder.api.viewsets import InputSerializersMixin
 
 from .serializers import DatasetOutputSerializer, DatasetUploadSerializer
 
@@ -24,11 +25,16 @@ from .serializers import DatasetOutputSerializer, DatasetUploadSerializer
     ),
 )
 class DatasetViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+    InputSerializersMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
 ):
     """OHLCV datasets: the user's own and the shared ones. Upload a CSV to add one."""
 
     serializer_class = DatasetOutputSerializer
+    input_serializers = {"create": DatasetUploadSerializer}
     filterset_class = DatasetFilterSet
     ordering_fields = ["created_at", "symbol", "timeframe", "bar_count", "first_timestamp"]
     parser_classes = [MultiPartParser]  # a file comes only in a multipart body, whose size the upload handler limits

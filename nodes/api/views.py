@@ -14,6 +14,7 @@ from nodes.services import (
     node_template_update,
 )
 from strategy_builder.api.schema import error_responses
+from strategy_builder.api.viewsets import InputSerializersMixin
 
 from .serializers import (
     CatalogueSerializer,
@@ -58,8 +59,13 @@ _WRITE_RULES = (
         responses={204: None, **error_responses(403, 404)},
     ),
 )
-class NodeTemplateViewSet(viewsets.ModelViewSet):
+class NodeTemplateViewSet(InputSerializersMixin, viewsets.ModelViewSet):
     serializer_class = NodeTemplateOutputSerializer
+    input_serializers = {
+        "create": NodeTemplateCreateSerializer,
+        "update": NodeTemplateUpdateSerializer,
+        "partial_update": NodeTemplateUpdateSerializer,
+    }
     filter_backends = [DjangoFilterBackend]
     filterset_class = NodeTemplateFilterSet
 

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from quicktests import selectors, services
 from quicktests.filters import QuickTestFilterSet
 from strategy_builder.api.schema import error_responses
+from strategy_builder.api.viewsets import InputSerializersMixin
 
 from .serializers import (
     QuickTestCreatedSerializer,
@@ -27,9 +28,14 @@ from .serializers import (
     destroy=extend_schema(summary="Delete (soft) a quick test", responses={204: None, **error_responses(404)}),
 )
 class QuickTestViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+    InputSerializersMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
 ):
     filterset_class = QuickTestFilterSet
+    input_serializers = {"create": QuickTestCreateSerializer}
     ordering_fields = ["created_at", "completed_at", "execution_time", "status"]
     ordering = ["-created_at"]
 
@@ -42,7 +48,7 @@ class QuickTestViewSet(
     def get_object(self):
         return selectors.quicktest_get(user=self.request.user, quicktest_id=self.kwargs["pk"])
 
-    def get_serializer_class(self):
+    def get_output_serializer_class(self):
         return QuickTestListSerializer if self.action == "list" else QuickTestDetailSerializer
 
     @extend_schema(

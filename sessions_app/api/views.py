@@ -24,6 +24,7 @@ from sessions_app.filters import BuilderSessionFilterSet
 from sessions_app.models import BuilderSession
 from strategy_builder.api.schema import error_responses
 from strategy_builder.api.serializers import ErrorResponseSerializer
+from strategy_builder.api.viewsets import InputSerializersMixin
 
 from .serializers import (
     BuilderSessionListSerializer,
@@ -88,11 +89,19 @@ def _base_version(request: Request, data: dict[str, Any]) -> int | None:
     ),
 )
 class BuilderSessionViewSet(
+    InputSerializersMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
     serializer_class = BuilderSessionSerializer
+    input_serializers = {
+        "create": SessionStartSerializer,
+        "partial_update": SessionSaveSerializer,
+        "save": SessionSaveSerializer,
+        "commit": SessionCommitSerializer,
+        "collaborators": CollaboratorsSerializer,
+    }
     filter_backends = [DjangoFilterBackend]
     filterset_class = BuilderSessionFilterSet
     http_method_names = ["get", "post", "patch", "put", "delete", "head", "options"]
@@ -100,7 +109,7 @@ class BuilderSessionViewSet(
     def get_object(self) -> BuilderSession:
         return selectors.session_get(self.request.user, self.kwargs["pk"])
 
-    def get_serializer_class(self):
+    def get_output_serializer_class(self):
         return BuilderSessionListSerializer if self.action in ("list", "shared") else BuilderSessionSerializer
 
     def handle_exception(self, exc: Exception) -> Response:
@@ -157,7 +166,7 @@ class BuilderSessionViewSet(
         return self._summary_response(session)
 
     @extend_schema(
-        summary="Take or renew the edit lock (POST), release it (DELETE)",
+        summary="Take or renew the edit lock (POST), release it (DELETE; the owner releases anyone's)",
         request=None,
         responses={200: BuilderSessionListSerializer, **error_responses(404, 409, 423)},
     )

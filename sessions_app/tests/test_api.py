@@ -325,14 +325,13 @@ def test_another_holders_live_lock_answers_423_on_writes_and_changes_nothing(api
     taken = colleague_api.post(detail(session["id"], "lock"))
     save = api.patch(detail(session["id"]), {"draft_logic_flow": {}}, format="json", HTTP_IF_MATCH='"1"')
     take = api.post(detail(session["id"], "lock"))
-    release = api.delete(detail(session["id"], "lock"))
 
     assert taken.status_code == 200
     lock = taken.json()["lock"]
     assert lock["holder"] == str(colleague.pk)
     until = datetime.fromisoformat(lock["until"])
     assert until == datetime.fromisoformat(lock["since"]) + settings.SESSION_LOCK_TTL
-    assert [save.status_code, take.status_code, release.status_code] == [423, 423, 423]
+    assert [save.status_code, take.status_code] == [423, 423]
     assert save.json()["lock"]["holder"] == str(colleague.pk)
     assert stored(session["id"]).draft_logic_flow == UNFINISHED
 
@@ -369,6 +368,58 @@ def test_a_lock_past_its_until_no_longer_blocks_anyone(api, colleague):
     response = api.patch(detail(session["id"]), {"draft_parameters": {"a": 3}}, format="json", HTTP_IF_MATCH='"1"')
 
     assert response.status_code == 200
+
+
+def test_the_owner_releases_a_collaborators_lock_and_may_write_at_once(api, colleague):
+    session = collaborative_session(api, colleague)
+    client_for(colleague).post(detail(session["id"], "lock"))
+
+    released = api.delete(detail(session["id"], "lock"))
+    save = api.patch(detail(session["id"]), {"draft_parameters": {"a": 4}}, format="json", HTTP_IF_MATCH='"1"')
+
+    assert released.status_code == 200 and released.json()["lock"] is None
+    assert save.status_code == 200
+    assert stored(session["id"]).lock_info is None
+
+
+def test_a_collaborator_cannot_release_another_collaborators_lock(api, colleague, stranger):
+    session = start(api, session_type="COLLABORATIVE", draft_logic_flow=UNFINISHED)
+    api.put(detail(session["id"], "collaborators"), {"collaborator_ids": [str(colleague.pk), str(stranger.pk)]})
+    client_for(colleague).post(detail(session["id"], "lock"))
+
+    response = client_for(stranger).delete(detail(session["id"], "lock"))
+
+    assert response.status_code == 423
+    assert error(response)["code"] == "session_locked"
+    assert stored(session["id"]).lock_info["holder"] == str(colleague.pk)
+
+
+def test_removing_a_collaborator_ends_their_lock(api, colleague, stranger):
+    session = start(api, session_type="COLLABORATIVE", draft_logic_flow=UNFINISHED)
+    api.put(detail(session["id"], "collaborators"), {"collaborator_ids": [str(colleague.pk), str(stranger.pk)]})
+    client_for(colleague).post(detail(session["id"], "lock"))
+
+    removed = api.put(detail(session["id"], "collaborators"), {"collaborator_ids": [str(stranger.pk)]})
+    owner_save = api.patch(detail(session["id"]), {"draft_parameters": {"a": 5}}, format="json", HTTP_IF_MATCH='"1"')
+    other_lock = client_for(stranger).post(detail(session["id"], "lock"))
+
+    assert removed.status_code == 200 and removed.json()["lock"] is None
+    assert owner_save.status_code == 200
+    assert other_lock.status_code == 200 and other_lock.json()["lock"]["holder"] == str(stranger.pk)
+
+
+def test_changing_collaborators_keeps_the_lock_of_one_who_stays_and_the_owners(api, owner, colleague, stranger):
+    session = start(api, session_type="COLLABORATIVE", draft_logic_flow=UNFINISHED)
+    api.put(detail(session["id"], "collaborators"), {"collaborator_ids": [str(colleague.pk), str(stranger.pk)]})
+    client_for(colleague).post(detail(session["id"], "lock"))
+
+    api.put(detail(session["id"], "collaborators"), {"collaborator_ids": [str(colleague.pk)]})
+    assert stored(session["id"]).lock_info["holder"] == str(colleague.pk)
+
+    api.delete(detail(session["id"], "lock"))
+    api.post(detail(session["id"], "lock"))
+    api.put(detail(session["id"], "collaborators"), {"collaborator_ids": []}, format="json")
+    assert stored(session["id"]).lock_info["holder"] == str(owner.pk)
 
 
 # --- Collaborators -----------------------------------------------------------------------------------

@@ -1,6 +1,10 @@
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from strategies.models import StrategyInstance, StrategyTemplate
+from engine.errors import Problem
+from strategies.models import StrategyBase, StrategyInstance, StrategyTemplate
+from strategies.services import StrategyChecker
 from strategy_builder.api.serializers import ProblemSerializer, StrictInputMixin
 
 from .fields import LogicFlowField, ParametersField
@@ -24,17 +28,56 @@ class StrategyInstanceCreateSerializer(StrategyInputSerializer):
     )
 
 
-class StrategyTemplateOutputSerializer(serializers.ModelSerializer):
+class StrategyProblemsMixin(serializers.Serializer):
+    """A stored strategy may be unfinished: every response says what is wrong with it, and whether it runs."""
+
+    problems = serializers.SerializerMethodField(
+        help_text="Everything wrong with the flow and its parameters, as validate/ reports it, each tied to a "
+        "node, an edge or a field. Saving an unfinished strategy is allowed; running it is not."
+    )
+    runnable = serializers.SerializerMethodField(
+        help_text="No problems: the strategy can be quick-tested and turned into code."
+    )
+
+    @extend_schema_field(ProblemSerializer(many=True))
+    def get_problems(self, strategy: StrategyBase) -> list[dict]:
+        return [problem.as_dict() for problem in self._problems(strategy)]
+
+    def get_runnable(self, strategy: StrategyBase) -> bool:
+        return not self._problems(strategy)
+
+    def _problems(self, strategy: StrategyBase) -> list[Problem]:
+        # One checker per response (a list's rows share the context), so the catalogue is built once.
+        checker = self.context.get("strategy_checker")
+        if checker is None:
+            request = self.context.get("request")
+            owner = request.user if request else get_user_model().objects.get(pk=strategy.user_id)
+            checker = self.context["strategy_checker"] = StrategyChecker(owner)
+        return checker.problems(strategy)
+
+
+class StrategyTemplateOutputSerializer(StrategyProblemsMixin, serializers.ModelSerializer):
     logic_flow = LogicFlowField(read_only=True)
     parameters = ParametersField(read_only=True)
 
     class Meta:
         model = StrategyTemplate
-        fields = ("id", "name", "description", "logic_flow", "parameters", "status", "created_at", "updated_at")
+        fields = (
+            "id",
+            "name",
+            "description",
+            "logic_flow",
+            "parameters",
+            "status",
+            "problems",
+            "runnable",
+            "created_at",
+            "updated_at",
+        )
         read_only_fields = fields
 
 
-class StrategyInstanceOutputSerializer(serializers.ModelSerializer):
+class StrategyInstanceOutputSerializer(StrategyProblemsMixin, serializers.ModelSerializer):
     template_id = serializers.CharField(allow_null=True, read_only=True)
     logic_flow = LogicFlowField(read_only=True)
     parameters = ParametersField(read_only=True)
@@ -49,6 +92,8 @@ class StrategyInstanceOutputSerializer(serializers.ModelSerializer):
             "logic_flow",
             "parameters",
             "status",
+            "problems",
+            "runnable",
             "created_at",
             "updated_at",
         )

@@ -18,6 +18,7 @@ from strategies import selectors, services
 from strategies.filters import StrategyInstanceFilterSet, StrategyTemplateFilterSet
 from strategies.models import StrategyBase, StrategyInstance, StrategyTemplate
 from strategy_builder.api.schema import error_responses
+from strategy_builder.api.viewsets import InputSerializersMixin
 
 from .serializers import (
     StrategyInputSerializer,
@@ -64,8 +65,13 @@ def _validated(serializer_class: type[serializers.Serializer], request: Request,
     ),
     destroy=extend_schema(summary="Delete (soft) a template", responses={204: None, **error_responses(404)}),
 )
-class StrategyTemplateViewSet(viewsets.ModelViewSet):
+class StrategyTemplateViewSet(InputSerializersMixin, viewsets.ModelViewSet):
     serializer_class = StrategyTemplateOutputSerializer
+    input_serializers = {
+        "create": StrategyInputSerializer,
+        "update": StrategyInputSerializer,
+        "partial_update": StrategyInputSerializer,
+    }
     filter_backends = [DjangoFilterBackend]
     filterset_class = StrategyTemplateFilterSet
 
@@ -109,8 +115,13 @@ class StrategyTemplateViewSet(viewsets.ModelViewSet):
     ),
     destroy=extend_schema(summary="Delete (soft) a strategy", responses={204: None, **error_responses(404)}),
 )
-class StrategyInstanceViewSet(viewsets.ModelViewSet):
+class StrategyInstanceViewSet(InputSerializersMixin, viewsets.ModelViewSet):
     serializer_class = StrategyInstanceOutputSerializer
+    input_serializers = {
+        "create": StrategyInstanceCreateSerializer,
+        "update": StrategyInputSerializer,
+        "partial_update": StrategyInputSerializer,
+    }
     filter_backends = [DjangoFilterBackend]
     filterset_class = StrategyInstanceFilterSet
 

@@ -40,7 +40,18 @@ def test_create_template_answers_201_with_the_stored_template(api, user):
 
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "name", "description", "logic_flow", "parameters", "status", "created_at", "updated_at"}
+    assert set(body) == {
+        "id",
+        "name",
+        "description",
+        "logic_flow",
+        "parameters",
+        "status",
+        "problems",
+        "runnable",
+        "created_at",
+        "updated_at",
+    }
     assert (body["name"], body["logic_flow"], body["parameters"], body["status"]) == (
         "SMA cross",
         FLOW,

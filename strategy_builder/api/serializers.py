@@ -7,8 +7,16 @@ from typing import Any
 
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
+from rest_framework.fields import empty
+from rest_framework.utils import html
+from rest_framework.utils.serializer_helpers import BoundField, JSONBoundField
 
 from engine.errors import Problem
+
+# What Django and the browsable API put into an HTML form besides the fields it edits: Django's CSRF token,
+# and the browsable API's raw-data tunnel and method override. They say how a form was sent, not what it
+# sends, so in form data they are never fields of the API's (in a JSON body they would be misspelt fields).
+FORM_FRAMEWORK_FIELDS = frozenset({"csrfmiddlewaretoken", "_content_type", "_content", "_method"})
 
 
 class StrictInputMixin:
@@ -17,6 +25,29 @@ class StrictInputMixin:
     Unknown keys are reported together with every other problem in the body, each as an
     ``unknown_field`` problem naming the key.
     """
+
+    def get_initial(self) -> Any:
+        """What a blank form starts with. The browsable API builds its forms and raw-data boxes from the input
+        serializer of a write, so they hold what can be sent back as is: the required fields, and the optional
+        ones that have a default (DRF's own would put `null` in every optional JSON field, refused on return)."""
+        if hasattr(self, "initial_data") or getattr(self, "instance", None) is not None:
+            return super().get_initial()
+        initial = {}
+        for name, field in self.fields.items():
+            if field.read_only:
+                continue
+            if field.default is not empty:
+                initial[name] = field.get_default()
+            elif field.required:
+                initial[name] = field.get_initial()
+        return initial
+
+    def __getitem__(self, key: str) -> BoundField:
+        bound = super().__getitem__(key)
+        if isinstance(bound, JSONBoundField) and bound.value is None:
+            # An empty box, which JSONField reads as "not given", rather than the text `null`.
+            return BoundField(bound._field, None, bound.errors, bound._prefix)
+        return bound
 
     def to_internal_value(self, data: Any) -> Any:
         unknown = self._unknown_keys(data)
@@ -33,10 +64,20 @@ class StrictInputMixin:
     def _unknown_keys(self, data: Any) -> dict[str, list[ErrorDetail]]:
         if not isinstance(data, Mapping):
             return {}
-        writable = {name for name, field in self.fields.items() if not field.read_only}
-        return {
-            key: [ErrorDetail(f"Unknown field '{key}'.", code="unknown_field")] for key in data if key not in writable
-        }
+        known = {name for name, field in self.fields.items() if not field.read_only}
+        if html.is_html_input(data):
+            known |= FORM_FRAMEWORK_FIELDS
+        return {key: [ErrorDetail(f"Unknown field '{key}'.", code="unknown_field")] for key in data if key not in known}
+
+
+class JSONField(serializers.JSONField):
+    """A JSON value. In an HTML form it is JSON text, and an empty box means "not given" (null where null is
+    allowed), as an empty box does for DRF's other fields; DRF's own JSONField would refuse it as bad JSON."""
+
+    def get_value(self, dictionary: Any) -> Any:
+        if html.is_html_input(dictionary) and dictionary.get(self.field_name) == "":
+            return None if self.allow_null else empty
+        return super().get_value(dictionary)
 
 
 class ProblemSerializer(serializers.Serializer):
