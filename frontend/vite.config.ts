@@ -14,6 +14,7 @@ export default defineConfig({
     rollupOptions: {
       input: {
         strategies: "src/pages/strategies.tsx",
+        editor: "src/pages/editor.tsx",
       },
     },
   },

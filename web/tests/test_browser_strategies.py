@@ -56,10 +56,13 @@ def test_a_trader_signs_in_and_manages_their_strategies(page: Page, live_server)
     dialog = page.get_by_role("dialog", name="New strategy")
     dialog.get_by_label("Name").fill("SMA cross")
     dialog.get_by_role("button", name="Create strategy").click()
-    expect(page.get_by_role("status")).to_have_text("Created “SMA cross”.")
-    expect(_rows(page)).to_have_count(2)
+    expect(page).to_have_url(re.compile(r"/strategies/[0-9a-f-]{36}/edit/$"))  # straight into the editor
+    expect(page.get_by_role("heading", name="SMA cross")).to_be_visible()
     created = StrategyInstance.objects.get(user_id=str(trader.pk), name="SMA cross")
     assert created.logic_flow == {"schema_version": 1, "nodes": [], "edges": []}
+    assert page.url.endswith(f"/strategies/{created.pk}/edit/")
+    page.get_by_role("link", name="◂ Strategies").click()
+    expect(_rows(page)).to_have_count(2)
 
     page.get_by_label("Search strategies by name").fill("sma")
     expect(_rows(page)).to_have_count(1)
@@ -108,7 +111,7 @@ def test_a_strategy_starts_from_one_of_my_templates(page: Page, live_server):
     dialog.get_by_label("Start from").select_option(label="Template: My cross")
     dialog.get_by_role("button", name="Create strategy").click()
 
-    expect(page.get_by_role("status")).to_have_text("Created “From the template”.")
+    expect(page.get_by_test_id("flow-node")).to_have_count(1)  # the editor, showing the template's flow
     assert StrategyInstance.objects.get(name="From the template").logic_flow == flow
 
 

@@ -135,3 +135,37 @@ def test_only_the_api_docs_may_use_inline_styles_and_never_inline_scripts(client
 def test_the_build_is_served_from_the_app_prefix():
     assert settings.DJANGO_VITE["default"]["static_url_prefix"] == "app"
     assert ("app", settings.FRONTEND_DIST) in settings.STATICFILES_DIRS
+
+
+def test_the_editor_opens_my_strategy_and_answers_404_for_anyone_elses(client, frontend_built):
+    from strategies.models import StrategyInstance
+
+    me = get_user_model().objects.create_user("trader", password="a-long-password")
+    other = get_user_model().objects.create_user("other", password="a-long-password")
+    flow = {"schema_version": 1, "nodes": [], "edges": []}
+    mine = StrategyInstance.objects.create(user_id=str(me.pk), name="Mine <b>", logic_flow=flow, parameters={})
+    theirs = StrategyInstance.objects.create(user_id=str(other.pk), name="Theirs", logic_flow=flow, parameters={})
+    client.force_login(me)
+
+    page = client.get(f"/strategies/{mine.pk}/edit/")
+    missing = client.get(f"/strategies/{theirs.pk}/edit/")
+    unknown = client.get("/strategies/no-such-id/edit/")
+
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert f'data-instance-id="{mine.pk}"' in body
+    assert 'data-strategy-name="Mine &lt;b&gt;"' in body
+    assert SCRIPT_TAG.findall(body) == [
+        f"/static/app/{json.loads(frontend_built.read_text())['src/pages/editor.tsx']['file']}"
+    ]
+    assert _csp(page)["script-src"] == ["'self'"]
+    assert missing.status_code == 404
+    assert "Theirs" not in missing.content.decode()
+    assert unknown.status_code == 404
+
+
+def test_the_editor_asks_for_sign_in_first(client):
+    response = client.get("/strategies/anything/edit/")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/accounts/login/?next=")

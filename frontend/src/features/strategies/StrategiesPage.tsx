@@ -189,7 +189,7 @@ export function StrategiesPage(_: { apiRoot: string }) {
               {data?.results.map((strategy) => (
                 <tr key={strategy.id} data-testid="strategy-row" data-id={strategy.id}>
                   <td>
-                    <a className="strategy-name" href={`/api/v1/strategy-instances/${strategy.id}/`}>
+                    <a className="strategy-name" href={`/strategies/${strategy.id}/edit/`}>
                       {strategy.name}
                     </a>
                     {strategy.description && <div className="muted small">{strategy.description}</div>}
@@ -280,11 +280,8 @@ export function StrategiesPage(_: { apiRoot: string }) {
         open={creating}
         onClose={() => setCreating(false)}
         onCreated={(strategy) => {
-          setCreating(false);
-          setNotice(`Created “${strategy.name}”.`);
-          setSearch("");
-          setStatus("ACTIVE");
-          void load();
+          // Straight into the editor: a new strategy is there to be built.
+          window.location.assign(`/strategies/${strategy.id}/edit/`);
         }}
       />
 
