@@ -330,3 +330,152 @@ def test_generate_code_shows_the_module_with_a_download(wide: Page, live_server,
     expect(dialog.get_by_test_id("code-status")).to_contain_text("VALID")
     download = dialog.get_by_role("link", name="Download .py")
     expect(download).to_have_attribute("href", re.compile(r"^/api/v1/code-generations/[0-9a-f-]+/download/$"))
+
+
+def test_a_wire_dropped_on_empty_canvas_offers_only_nodes_that_take_it_and_arrives_wired(
+    wide: Page, live_server, trader
+):
+    page = wide
+    strategy = _strategy(trader, REFERENCE, REFERENCE_PARAMS)
+    sign_in(page, live_server, trader)
+    open_editor(page, live_server, strategy)
+
+    source = port(page, "rsi_below_70", "out", "value")  # a bool output
+    box = source.bounding_box()
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 80, box["y"] + 160, steps=8)
+    page.mouse.up()
+
+    picker = page.get_by_role("dialog", name="Add a connected node")
+    expect(picker).to_contain_text("Nodes that can take this bool output")
+    options = picker.get_by_role("list", name="Compatible nodes")
+    expect(options).to_contain_text("Enter Short")
+    expect(options).not_to_contain_text("Simple Moving Average")  # takes a series, not a bool
+    picker.get_by_label("Search nodes to connect").fill("enter short")
+    picker.get_by_label("Search nodes to connect").press("Enter")
+
+    expect(node(page, "entry_short_1")).to_be_visible()
+    wait_saved(page)
+    wire = [e for e in _draft(strategy)["edges"] if e["target"] == "entry_short_1"]
+    assert [(e["source"], e["source_port"], e["target_port"]) for e in wire] == [("rsi_below_70", "value", "when")]
+
+
+def test_copy_paste_keeps_internal_wires_and_select_all_takes_everything(wide: Page, live_server, trader):
+    page = wide
+    strategy = _strategy(trader, REFERENCE, REFERENCE_PARAMS)
+    sign_in(page, live_server, trader)
+    open_editor(page, live_server, strategy)
+
+    node(page, "close").locator(".sb-node-head").click()
+    node(page, "rsi").locator(".sb-node-head").click(modifiers=["Control"])
+    page.keyboard.press("Control+c")
+    page.keyboard.press("Control+v")
+
+    expect(page.get_by_test_id("flow-node")).to_have_count(12)
+    wait_saved(page)
+    draft = _draft(strategy)
+    pasted = {n["id"] for n in draft["nodes"]} - {n["id"] for n in REFERENCE["nodes"]}
+    assert pasted == {"close_1", "rsi_1"}
+    assert [(e["source"], e["target"]) for e in draft["edges"] if e["target"] in pasted] == [("close_1", "rsi_1")]
+
+    page.keyboard.press("Control+a")
+    expect(page.locator(".react-flow__node.selected")).to_have_count(12)
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_contain_text("Undo")
+
+
+def test_save_to_strategy_asks_before_overwriting_a_strategy_changed_elsewhere(wide: Page, live_server, trader):
+    page = wide
+    strategy = _strategy(trader, REFERENCE, REFERENCE_PARAMS)
+    sign_in(page, live_server, trader)
+    open_editor(page, live_server, strategy)
+    _set_param(page, "rsi_below_70", "Value", "60")
+    wait_saved(page)
+    # Meanwhile the strategy is saved through the API by another client.
+    StrategyInstance.objects.filter(pk=strategy.pk).update(name="Renamed elsewhere", updated_at="2030-01-01T00:00:00Z")
+
+    page.get_by_role("button", name="Save to strategy").click()
+    dialog = page.get_by_role("dialog", name="The strategy changed since this draft started")
+    expect(dialog).to_be_visible()
+    strategy.refresh_from_db()
+    assert next(n for n in strategy.logic_flow["nodes"] if n["id"] == "rsi_below_70")["params"] == {"value": 70}
+    dialog.get_by_role("button", name="Overwrite with my draft").click()
+
+    expect(page.get_by_test_id("toast")).to_have_text("Saved to the strategy.")
+    strategy.refresh_from_db()
+    assert next(n for n in strategy.logic_flow["nodes"] if n["id"] == "rsi_below_70")["params"] == {"value": 60}
+
+
+def test_offline_saves_retry_and_nothing_is_lost(wide: Page, live_server, trader):
+    page = wide
+    strategy = _strategy(trader, REFERENCE, REFERENCE_PARAMS)
+    sign_in(page, live_server, trader)
+    open_editor(page, live_server, strategy)
+    session_url = re.compile(r".*/api/v1/builder-sessions/[0-9a-f-]+/$")
+    page.route(session_url, lambda route: route.abort() if route.request.method == "PATCH" else route.continue_())
+
+    _set_param(page, "rsi_below_70", "Value", "55")
+    expect(page.get_by_test_id("save-status")).to_contain_text("Offline — retrying", timeout=10_000)
+    page.unroute(session_url)
+
+    wait_saved(page)
+    params = next(n for n in _draft(strategy)["nodes"] if n["id"] == "rsi_below_70")["params"]
+    assert params == {"value": 55}
+
+
+def test_a_server_error_is_retried_and_a_refused_save_is_shown_with_the_edit_kept(wide: Page, live_server, trader):
+    page = wide
+    strategy = _strategy(trader, REFERENCE, REFERENCE_PARAMS)
+    sign_in(page, live_server, trader)
+    open_editor(page, live_server, strategy)
+    session_url = re.compile(r".*/api/v1/builder-sessions/[0-9a-f-]+/$")
+    too_large = (
+        '{"error": {"status": 413, "code": "draft_too_large", "message": "The draft is 1.2 MB; at most 1 MB is kept.",'
+        ' "problems": []}}'
+    )
+    answers = iter([(500, "{}"), (413, too_large)])
+
+    def refuse(route):
+        if route.request.method != "PATCH":
+            return route.continue_()
+        status, body = next(answers, (None, None))
+        if status is None:
+            return route.continue_()
+        return route.fulfill(status=status, content_type="application/json", body=body)
+
+    page.route(session_url, refuse)
+    _set_param(page, "rsi_below_70", "Value", "58")
+    expect(page.get_by_test_id("save-status")).to_contain_text("Retrying", timeout=10_000)
+    expect(page.get_by_role("alert")).to_contain_text("The draft is 1.2 MB; at most 1 MB is kept.", timeout=10_000)
+    expect(node(page, "rsi_below_70").get_by_test_id("node-summary")).to_contain_text("58")
+
+    _set_param(page, "rsi_below_70", "Value", "57")  # the next edit saves normally
+    wait_saved(page)
+    assert next(n for n in _draft(strategy)["nodes"] if n["id"] == "rsi_below_70")["params"] == {"value": 57}
+
+
+def test_leaving_warns_only_while_something_is_unsaved(wide: Page, live_server, trader):
+    page = wide
+    strategy = _strategy(trader, REFERENCE, REFERENCE_PARAMS)
+    sign_in(page, live_server, trader)
+    open_editor(page, live_server, strategy)
+    asked: list[str] = []
+
+    def answer(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
+    node(page, "exit_long").locator(".sb-node-head").click()
+    page.keyboard.press("Delete")
+    expect(page.get_by_test_id("save-status")).to_contain_text("Unsaved changes")
+    page.evaluate("window.location.href = '/strategies/'")
+    page.wait_for_timeout(300)
+    assert asked == ["beforeunload"]
+    expect(page).to_have_url(re.compile(r"/edit/$"))
+
+    wait_saved(page)
+    page.get_by_role("link", name="◂ Strategies").click()
+    expect(page).to_have_url(re.compile(r"/strategies/$"))
+    assert asked == ["beforeunload"]

@@ -90,6 +90,20 @@ export function Canvas({
   const problemNodes = useMemo(() => new Set(problems.map((p) => p.node_id).filter(Boolean)), [problems]);
   const problemEdges = useMemo(() => new Set(problems.map((p) => p.edge_id).filter(Boolean)), [problems]);
 
+  // Each node's data object is reused while its node and problem flag are unchanged, so the memoised node
+  // components of a 250-node flow do not all re-render on every frame of a drag.
+  const dataCache = useRef(new WeakMap<FlowNode, StrategyNodeData>());
+  const dataOf = useCallback(
+    (node: FlowNode, problem: boolean): StrategyNodeData => {
+      const cached = dataCache.current.get(node);
+      if (cached && cached.problem === problem) return cached;
+      const fresh = { node, template: catalogue.byName.get(node.template), problem };
+      dataCache.current.set(node, fresh);
+      return fresh;
+    },
+    [catalogue],
+  );
+
   // biome-ignore lint/correctness/useExhaustiveDependencies: measuredCount says the sizes changed
   const rfNodes: Node<StrategyNodeData>[] = useMemo(
     () =>
@@ -97,12 +111,11 @@ export function Canvas({
         id: node.id,
         type: "strategy",
         position: node.position,
-        data: { node, template: catalogue.byName.get(node.template), problem: problemNodes.has(node.id) },
+        data: dataOf(node, problemNodes.has(node.id)),
         selected: selection.nodes.has(node.id),
         measured: sizes.current.get(node.id),
-        className: problemNodes.has(node.id) ? "has-problem" : undefined,
       })),
-    [nodes, catalogue, problemNodes, selection.nodes, sizes, measuredCount],
+    [nodes, dataOf, problemNodes, selection.nodes, sizes, measuredCount],
   );
 
   const byId = useMemo(() => new Map(nodes.map((node) => [node.id, node])), [nodes]);
