@@ -13,7 +13,7 @@ type Props = {
   onCreateParameter: (name: string, value: Scalar) => void;
 };
 
-const COMMIT_AFTER_MS = 400;
+const COMMIT_AFTER_MS = 250;
 
 /** The first error the template's own JSON Schema finds in a value, in words (null when it is valid). */
 export function schemaError(schema: ParamSchema, value: unknown): string | null {
