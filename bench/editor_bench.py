@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import json
 import os
 import statistics
@@ -34,7 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("SB_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]  # fmt: skip
-PASSWORD = "bench-password-123"
+PASSWORD = "bench-password-123"  # noqa: S105 (a throwaway account in a temporary database)
 TARGETS = {"ready": 1000, "saved": 1500, "bundle": 300}
 
 
@@ -133,7 +134,7 @@ def main() -> None:
         env.pop("SECRET_KEY", None)
         ids = prepare(env)
         base = f"http://127.0.0.1:{args.port}"
-        server = subprocess.Popen(  # noqa: S603 (fixed command line)
+        server = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", f"127.0.0.1:{args.port}", "--noreload"],
             cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
@@ -195,7 +196,7 @@ def drag_fps(page) -> tuple[float, float]:
     page.mouse.up()
     end = page.evaluate("performance.now()")
     frames = page.evaluate(f"window.__frames.filter((t) => t >= {start} && t <= {end})")
-    gaps = [b - a for a, b in zip(frames, frames[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(frames)]
     fps = (len(frames) - 1) / ((frames[-1] - frames[0]) / 1000) if len(frames) > 1 else 0.0
     return fps, max(gaps) if gaps else 0.0
 
