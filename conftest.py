@@ -40,6 +40,7 @@ def missing_service(reason: str) -> None:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    allow_orm_beside_playwright(item)
     if item.get_closest_marker("mysql"):
         from django.db import connection
 
@@ -224,3 +225,54 @@ def live_worker(transactional_db, tmp_path: Path) -> Iterator[LiveWorker]:
     finally:
         worker.stop()
         worker.delete_queue()
+
+
+# --- The browser app in a real Chromium ------------------------------------------------------------
+
+CHROMIUM = os.environ.get("SB_CHROMIUM", "/usr/bin/chromium")
+# Flags for headless Chromium on a closed network, as root: without the background-networking ones it
+# keeps trying (and failing) to reach Google's services.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """pytest-playwright launches Debian's Chromium: Playwright's own browser downloads are impossible here."""
+    if not Path(CHROMIUM).exists():
+        missing_service(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def frontend_built() -> Path:
+    """The Vite build the pages mount (make test builds it first)."""
+    manifest = REPO_ROOT / "frontend" / "dist" / ".vite" / "manifest.json"
+    if not manifest.exists():
+        missing_service(
+            f"the browser app is not built ({manifest} is missing): run `make test`, or "
+            "`cd frontend && npm ci && npx vite build`"
+        )
+    return manifest
+
+
+@pytest.fixture
+def browser_env(frontend_built: Path) -> None:
+    """What every browser test needs besides the browser: the build (and the ORM allowed, see below)."""
+
+
+def allow_orm_beside_playwright(item: pytest.Item) -> None:
+    """Playwright's sync API keeps an event loop running in the test thread from the first browser test to
+    the end of the session, and Django's ORM refuses to run beside a running loop. Browser tests make their
+    data with the ORM (and so, after them, does every test in that process), so from the first browser test
+    on the process allows it. No code of ours runs the ORM in an async context, which is what the check
+    guards against."""
+    if item.get_closest_marker("browser"):
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

@@ -136,3 +136,32 @@ sb_ensure_redis() {
     --dir /var/lib/redis --logfile /var/log/redis/ci.log
   sb_wait_for "Redis on 127.0.0.1:6379" 30 sb_redis_answers
 }
+
+# --- The browser app (frontend/) -------------------------------------------------------------------
+SB_FRONTEND="$SB_ROOT/frontend"
+
+# sb_frontend_install: node_modules exactly as frontend/package-lock.json says (npm ci), redone only
+# when the lock changes.
+sb_frontend_install() {
+  command -v npm >/dev/null 2>&1 || sb_die "npm is missing: install Node.js 20 (Debian: apt-get install nodejs npm) and retry."
+  local want stamp="$SB_FRONTEND/node_modules/.installed-lock.sha256"
+  want=$(sha256sum "$SB_FRONTEND/package-lock.json" | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    sb_say "installing the browser app's packages (npm ci)"
+    (cd "$SB_FRONTEND" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" >"$stamp"
+  fi
+}
+
+# sb_frontend_build: build frontend/ into frontend/dist (Vite), redone only when its sources, config or
+# lock change.
+sb_frontend_build() {
+  sb_frontend_install
+  local want stamp="$SB_FRONTEND/dist/.built-from.sha256"
+  want=$(cd "$SB_FRONTEND" && find src vite.config.ts tsconfig.json package.json package-lock.json -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || [ ! -f "$SB_FRONTEND/dist/.vite/manifest.json" ]; then
+    sb_say "building the browser app (vite build)"
+    (cd "$SB_FRONTEND" && node_modules/.bin/vite build --logLevel warn)
+    echo "$want" >"$stamp"
+  fi
+}

@@ -7,6 +7,7 @@ set -euo pipefail
 source "$(dirname "$0")/bootstrap.sh"
 
 sb_prepare
+sb_frontend_build
 
 export DEBUG=${DEBUG:-1}
 export PORT=${PORT:-8000}

@@ -294,3 +294,38 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- The browser app (issue 11) ------------------------------------------------------------------
+# Pages are Django templates (web/) that mount entries built by Vite from frontend/ into frontend/dist/;
+# django-vite finds each entry's hashed files through Vite's manifest. The build runs in scripts/bootstrap.sh.
+INSTALLED_APPS += ["django_vite", "web"]
+FRONTEND_DIST = BASE_DIR / "frontend" / "dist"
+STATICFILES_DIRS += [("app", FRONTEND_DIST)]
+DJANGO_VITE = {
+    "default": {
+        "dev_mode": False,
+        "manifest_path": FRONTEND_DIST / ".vite" / "manifest.json",
+        "static_url_prefix": "app",
+    }
+}
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "strategies"
+LOGOUT_REDIRECT_URL = "login"
+
+# A strict Content-Security-Policy on every response (Django's own middleware): scripts and styles only
+# from our own origin, never inline, never eval; no frames, plugins or foreign connections.
+from django.utils.csp import CSP  # noqa: E402
+
+MIDDLEWARE += ["django.middleware.csp.ContentSecurityPolicyMiddleware"]
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}

@@ -1,0 +1,234 @@
+"""The strategy editor in Chromium: how fast it is ready, saves and drags, and how big its script is.
+
+    .venv/bin/python bench/editor_bench.py [--repeat 5] [--port 8765]
+
+It builds nothing: run `make test` or `make run` once first so frontend/dist exists. It makes a throwaway
+SQLite project under a temporary VAR_DIR (migrate, the node library, a user, two strategies: the reference
+strategy and a 250-node flow), starts `manage.py runserver` on 127.0.0.1 and drives Debian's Chromium with
+Playwright, signed in through the sign-in form. Prints, beside the targets of issue 11:
+- ready: from navigation start to the palette and every node of the flow drawn (median of --repeat loads;
+  each load resumes the same draft, as a trader reopening it would);
+- edit -> Saved: from typing a parameter value to the status reading "Saved" (the field commits after
+  250 ms of quiet, autosave waits 1 s, then the PATCH round trip);
+- drag at 250 nodes: frames drawn per second while a node is dragged across the canvas (headless Chromium
+  renders with software GL, so this is indicative, not what a GPU shows);
+- script size: the editor entry's JavaScript and CSS with everything it imports, gzip-compressed.
+runserver serves the static files itself (DEBUG), slower than a production server would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("SB_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]  # fmt: skip
+PASSWORD = "bench-password-123"  # noqa: S105 (a throwaway account in a temporary database)
+TARGETS = {"ready": 1000, "saved": 1500, "bundle": 300}
+
+
+def big_flow(count: int = 250) -> dict:
+    """Close, SMAs of many periods, a comparison of each with the close, and an entry: `count` nodes."""
+    pairs = (count - 2) // 2
+    nodes = [{"id": "close", "template": "close", "params": {}, "position": {"x": 0, "y": 0}}]
+    edges = []
+    for i in range(pairs):
+        row, col = divmod(i, 10)
+        nodes.append({"id": f"sma{i}", "template": "sma", "params": {"timeperiod": 5 + i},
+                      "position": {"x": 250 + col * 460, "y": row * 120}})  # fmt: skip
+        nodes.append({"id": f"above{i}", "template": "greater_than", "params": {},
+                      "position": {"x": 470 + col * 460, "y": row * 120}})  # fmt: skip
+        edges += [
+            {"id": f"s{i}", "source": "close", "source_port": "close", "target": f"sma{i}", "target_port": "series"},
+            {"id": f"a{i}", "source": "close", "source_port": "close", "target": f"above{i}", "target_port": "a"},
+            {"id": f"b{i}", "source": f"sma{i}", "source_port": "value", "target": f"above{i}", "target_port": "b"},
+        ]
+    nodes.append({"id": "enter", "template": "entry_long", "params": {}, "position": {"x": 5000, "y": 0}})
+    edges.append({"id": "e", "source": "above0", "source_port": "value", "target": "enter", "target_port": "when"})
+    while len(nodes) < count:
+        nodes.append({"id": f"extra{len(nodes)}", "template": "close", "params": {},
+                      "position": {"x": 0, "y": 200 + 120 * len(nodes)}})  # fmt: skip
+    return {"schema_version": 1, "nodes": nodes, "edges": edges}
+
+
+def prepare(env: dict) -> dict:
+    """The throwaway project: migrate, seed, one user with two strategies; returns their ids."""
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=REPO, env=env, check=True)
+    subprocess.run([*manage, "seed_node_templates", "-v", "0"], cwd=REPO, env=env, check=True)
+    reference = json.loads((REPO / "engine/examples/reference_flow.json").read_text())
+    script = f"""
+import json
+from django.contrib.auth import get_user_model
+from strategies.models import StrategyInstance
+user = get_user_model().objects.create_user("bench", password={PASSWORD!r})
+ids = {{}}
+for key, flow, params in [("reference", {json.dumps(reference)!r}, {{"fast": 10, "slow": 30, "rsi_period": 14}}),
+                          ("big", {json.dumps(big_flow())!r}, {{}})]:
+    ids[key] = StrategyInstance.objects.create(user_id=str(user.pk), name=key, logic_flow=json.loads(flow),
+                                               parameters=params).pk
+print(json.dumps(ids))
+"""
+    out = subprocess.run(
+        [*manage, "shell", "-c", script], cwd=REPO, env=env, check=True, capture_output=True, text=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def wait_for_server(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)  # noqa: S310 (our own server on loopback)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"The server at {url} did not answer within {timeout}s.")
+
+
+def bundle_kb() -> tuple[float, list[str]]:
+    manifest = json.loads((REPO / "frontend/dist/.vite/manifest.json").read_text())
+    seen: set[str] = set()
+    files: list[str] = []
+
+    def walk(key: str) -> None:
+        if key in seen:
+            return
+        seen.add(key)
+        chunk = manifest[key]
+        files.append(chunk["file"])
+        files.extend(chunk.get("css", []))
+        for imported in chunk.get("imports", []):
+            walk(imported)
+
+    walk("src/pages/editor.tsx")
+    total = sum(len(gzip.compress((REPO / "frontend/dist" / name).read_bytes())) for name in files)
+    return total / 1024, files
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    if not (REPO / "frontend/dist/.vite/manifest.json").exists():
+        raise SystemExit("frontend/dist is missing: run `make test` or `make run` once to build the browser app.")
+
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as var_dir:
+        env = {**os.environ, "VAR_DIR": var_dir, "DEBUG": "1", "DATABASE_URL": f"sqlite:///{var_dir}/db.sqlite3",
+               "CELERY_TASK_ALWAYS_EAGER": "1", "LOG_LEVEL": "WARNING"}  # fmt: skip
+        env.pop("SECRET_KEY", None)
+        ids = prepare(env)
+        base = f"http://127.0.0.1:{args.port}"
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{args.port}", "--noreload"],
+            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            wait_for_server(f"{base}/accounts/login/")
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                page = browser.new_page(viewport={"width": 1600, "height": 1000})
+                page.goto(f"{base}/accounts/login/")
+                page.get_by_label("Username").fill("bench")
+                page.get_by_label("Password").fill(PASSWORD)
+                page.get_by_role("button", name="Sign in").click()
+                page.wait_for_url("**/strategies/")
+                report(page, base, ids, args.repeat)
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def ready_ms(page, url: str, count: int) -> float:
+    page.goto(url)
+    page.wait_for_function(
+        f"() => document.querySelectorAll('[data-testid=flow-node]').length >= {count} && "
+        "document.querySelector('[data-testid=palette-close]') !== null",
+        polling="raf",
+        timeout=30_000,
+    )
+    return page.evaluate("performance.now()")
+
+
+def edit_to_saved_ms(page, value: str) -> float:
+    page.locator('[data-node-id="rsi_below_70"] .sb-node-head').click()
+    page.evaluate(
+        """() => { window.__saved = null; const status = document.querySelector('[data-testid=save-status]');
+        new MutationObserver((_, observer) => { if (status.textContent.startsWith('Saved')) {
+          window.__saved = performance.now(); observer.disconnect(); } })
+        .observe(status, {childList: true, subtree: true, characterData: true}); }"""
+    )
+    field = page.get_by_label("Value", exact=True)
+    field.fill(value)
+    started = page.evaluate("performance.now()")
+    page.wait_for_function("() => window.__saved !== null", timeout=15_000)
+    return page.evaluate("window.__saved") - started
+
+
+def drag_fps(page) -> tuple[float, float]:
+    head = page.locator('[data-node-id="sma5"] .sb-node-head')
+    box = head.bounding_box()
+    page.evaluate(
+        """() => { window.__frames = []; const tick = (t) => { window.__frames.push(t);
+        if (window.__frames.length < 100000) requestAnimationFrame(tick); }; requestAnimationFrame(tick); }"""
+    )
+    page.mouse.move(box["x"] + 20, box["y"] + 8)
+    page.mouse.down()
+    start = page.evaluate("performance.now()")
+    for step in range(120):
+        page.mouse.move(box["x"] + 20 + step * 4, box["y"] + 8 + (step % 30) * 3)
+    page.mouse.up()
+    end = page.evaluate("performance.now()")
+    frames = page.evaluate(f"window.__frames.filter((t) => t >= {start} && t <= {end})")
+    gaps = [b - a for a, b in itertools.pairwise(frames)]
+    fps = (len(frames) - 1) / ((frames[-1] - frames[0]) / 1000) if len(frames) > 1 else 0.0
+    return fps, max(gaps) if gaps else 0.0
+
+
+def report(page, base: str, ids: dict, repeat: int) -> None:
+    reference = [ready_ms(page, f"{base}/strategies/{ids['reference']}/edit/", 10) for _ in range(repeat)]
+    big = [ready_ms(page, f"{base}/strategies/{ids['big']}/edit/", 250) for _ in range(repeat)]
+    page.goto(f"{base}/strategies/{ids['reference']}/edit/")
+    page.wait_for_selector("[data-testid=flow-node]")
+    saved = [edit_to_saved_ms(page, str(60 + i)) for i in range(repeat)]
+    page.goto(f"{base}/strategies/{ids['big']}/edit/")
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=flow-node]').length >= 250")
+    fps, worst_gap = drag_fps(page)
+    size, files = bundle_kb()
+
+    def line(name: str, value: str, target: str, met: bool | None) -> None:
+        verdict = "" if met is None else ("met" if met else "NOT MET")
+        print(f"  {name:<44} {value:>16}   {target:<12} {verdict}")
+
+    print(f"Strategy editor in Chromium ({repeat} runs each; medians, with min-max)\n")
+    line("figure", "result", "target", None)
+    for name, values in [("ready, reference strategy (10 nodes)", reference), ("ready, 250-node flow", big)]:
+        med = statistics.median(values)
+        line(name, f"{med:.0f} ms ({min(values):.0f}-{max(values):.0f})", "< 1000 ms", med < TARGETS["ready"])
+    med = statistics.median(saved)
+    line("edit -> Saved (debounces included)", f"{med:.0f} ms ({min(saved):.0f}-{max(saved):.0f})", "< 1500 ms",
+         med < TARGETS["saved"])  # fmt: skip
+    line("drag at 250 nodes", f"{fps:.0f} fps", "", None)
+    line("  longest frame during the drag", f"{worst_gap:.0f} ms", "", None)
+    line("editor script + CSS, gzip", f"{size:.1f} kB", "< 300 kB", size < TARGETS["bundle"])
+    print(f"\n  files: {', '.join(files)}")
+
+
+if __name__ == "__main__":
+    main()

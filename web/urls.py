@@ -1,0 +1,11 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("strategies/", views.StrategiesPageView.as_view(), name="strategies"),
+    path("strategies/<str:instance_id>/edit/", views.StrategyEditorPageView.as_view(), name="strategy-editor"),
+]

@@ -1,0 +1,43 @@
+"""The browser app's pages. Each renders the shared shell and mounts one entry of frontend/src/pages/;
+everything the page then does goes through /api/v1/ with the session cookie and the CSRF token."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404
+from django.views.generic import TemplateView
+
+from strategies import selectors
+from strategies.models import StrategyInstance
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in, with a hint for the demo account (made by `manage.py bootstrap`) on the embedded
+    (DEBUG) set-up."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["demo_hint"] = settings.DEBUG and get_user_model().objects.filter(username="demo").exists()
+        return context
+
+
+class StrategiesPageView(LoginRequiredMixin, TemplateView):
+    """My strategies: list, search, create (blank or from a template), duplicate, archive, delete."""
+
+    template_name = "web/strategies.html"
+
+
+class StrategyEditorPageView(LoginRequiredMixin, TemplateView):
+    """The visual editor of one of the user's strategies; anyone else's answers 404, as in the API."""
+
+    template_name = "web/editor.html"
+
+    def get_context_data(self, **kwargs):
+        try:
+            strategy = selectors.strategy_instance_get(user=self.request.user, instance_id=kwargs["instance_id"])
+        except StrategyInstance.DoesNotExist:
+            raise Http404("No such strategy.") from None
+        return {**super().get_context_data(**kwargs), "strategy": strategy}
