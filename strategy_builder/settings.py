@@ -316,7 +316,11 @@ LOGOUT_REDIRECT_URL = "login"
 # from our own origin, never inline, never eval; no frames, plugins or foreign connections.
 from django.utils.csp import CSP  # noqa: E402
 
-MIDDLEWARE += ["django.middleware.csp.ContentSecurityPolicyMiddleware"]
+# Right after SecurityMiddleware, so every response carries it, the login lockout page (axes) included.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+)
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],

@@ -13,7 +13,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Exchange a username and password for the API token to send as `Authorization: Token <key>`. */
+        /**
+         * @description Exchange a username and password for the API token to send as `Authorization: Token <key>`.
+         *
+         *     Password guessing is limited as on every login form (strategy_builder.login_limits): too many failures
+         *     for the account or from the address answer 429 with Retry-After, whatever the password.
+         */
         post: operations["auth_token_create"];
         delete?: never;
         options?: never;
@@ -134,9 +139,9 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Take or renew the edit lock (POST), release it (DELETE) */
+        /** Take or renew the edit lock (POST), release it (DELETE; the owner releases anyone's) */
         post: operations["v1_builder_sessions_lock_create"];
-        /** Take or renew the edit lock (POST), release it (DELETE) */
+        /** Take or renew the edit lock (POST), release it (DELETE; the owner releases anyone's) */
         delete: operations["v1_builder_sessions_lock_destroy"];
         options?: never;
         head?: never;
@@ -676,7 +681,7 @@ export interface components {
             icon: string | null;
             color: string | null;
             is_system_template: boolean;
-            /** @description Why the engine cannot use this custom template now (e.g. its base was deleted); empty if it can. */
+            /** @description Why the engine cannot use this template now (e.g. its base was deleted); empty if it can. */
             problems: string[];
         };
         CodeDiff: {
@@ -1223,6 +1228,7 @@ export interface components {
             /** @description Start from this template of yours: its flow, parameters and description are copied. */
             template_id?: string | null;
         };
+        /** @description A stored strategy may be unfinished: every response says what is wrong with it, and whether it runs. */
         StrategyInstanceOutput: {
             readonly id: string;
             readonly name: string;
@@ -1235,6 +1241,10 @@ export interface components {
                 [key: string]: number | string | boolean;
             };
             readonly status: components["schemas"]["StrategyStatusEnum"];
+            /** @description Everything wrong with the flow and its parameters, as validate/ reports it, each tied to a node, an edge or a field. Saving an unfinished strategy is allowed; running it is not. */
+            readonly problems: components["schemas"]["Problem"][];
+            /** @description No problems: the strategy can be quick-tested and turned into code. */
+            readonly runnable: boolean;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -1246,6 +1256,7 @@ export interface components {
          * @enum {string}
          */
         StrategyStatusEnum: "ACTIVE" | "ARCHIVED";
+        /** @description A stored strategy may be unfinished: every response says what is wrong with it, and whether it runs. */
         StrategyTemplateOutput: {
             readonly id: string;
             readonly name: string;
@@ -1257,6 +1268,10 @@ export interface components {
                 [key: string]: number | string | boolean;
             };
             readonly status: components["schemas"]["StrategyStatusEnum"];
+            /** @description Everything wrong with the flow and its parameters, as validate/ reports it, each tied to a node, an edge or a field. Saving an unfinished strategy is allowed; running it is not. */
+            readonly problems: components["schemas"]["Problem"][];
+            /** @description No problems: the strategy can be quick-tested and turned into code. */
+            readonly runnable: boolean;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -2362,7 +2377,6 @@ export interface operations {
         requestBody: {
             content: {
                 "multipart/form-data": components["schemas"]["DatasetUploadRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["DatasetUploadRequest"];
             };
         };
         responses: {
@@ -2385,6 +2399,15 @@ export interface operations {
             };
             /** @description The credentials do not allow this. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is larger than the server accepts; the message names the limit. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
