@@ -169,3 +169,18 @@ def test_the_editor_asks_for_sign_in_first(client):
 
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/accounts/login/?next=")
+
+
+def test_the_sign_in_page_is_rate_limited_and_says_when_to_retry(client, settings):
+    get_user_model().objects.create_user("trader", password="a-long-password")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "trader", "password": "wrong"})
+
+    response = client.post("/accounts/login/", {"username": "trader", "password": "a-long-password"})
+
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    page = response.content.decode()
+    assert "Too many failed login attempts" in page
+    assert 'class="topbar"' in page
+    assert _csp(response)["script-src"] == ["'self'"]
