@@ -479,3 +479,49 @@ def test_leaving_warns_only_while_something_is_unsaved(wide: Page, live_server, 
     page.get_by_role("link", name="◂ Strategies").click()
     expect(page).to_have_url(re.compile(r"/strategies/$"))
     assert asked == ["beforeunload"]
+
+
+def test_an_edit_made_just_before_leaving_is_sent_on_the_way_out(wide: Page, live_server, trader):
+    page = wide
+    strategy = _strategy(trader, REFERENCE, REFERENCE_PARAMS)
+    sign_in(page, live_server, trader)
+    open_editor(page, live_server, strategy)
+    page.on("dialog", lambda dialog: dialog.accept())  # "leave anyway"
+
+    node(page, "exit_long").locator(".sb-node-head").click()
+    page.keyboard.press("Delete")
+    page.goto(f"{live_server.url}/strategies/")  # well within the autosave's debounce
+
+    expect(page.get_by_role("heading", name="My strategies")).to_be_visible()
+    for _ in range(50):
+        if "exit_long" not in {n["id"] for n in _draft(strategy)["nodes"]}:
+            break
+        page.wait_for_timeout(100)
+    assert "exit_long" not in {n["id"] for n in _draft(strategy)["nodes"]}
+
+
+def test_a_draft_locked_by_another_user_opens_read_only_and_can_be_taken_over(wide: Page, live_server, trader):
+    page = wide
+    strategy = _strategy(trader, REFERENCE, REFERENCE_PARAMS)
+    sign_in(page, live_server, trader)
+    lock_url = re.compile(r".*/api/v1/builder-sessions/[0-9a-f-]+/lock/$")
+    locked = (
+        '{"error": {"status": 423, "code": "session_locked", "message": "Locked.", "problems": []},'
+        ' "lock": {"holder": "42", "since": "2026-01-01T00:00:00Z", "until": "2026-01-01T00:05:00Z"}}'
+    )
+    page.route(lock_url, lambda route: route.fulfill(status=423, content_type="application/json", body=locked))
+
+    page.goto(f"{live_server.url}/strategies/{strategy.pk}/edit/")
+    banner = page.get_by_test_id("conflict")
+    expect(banner).to_contain_text("another user is editing this draft")
+    expect(page.get_by_role("button", name="Undo")).to_be_disabled()
+    expect(page.get_by_test_id("palette-close")).to_be_disabled()
+
+    banner.get_by_role("button", name="Take over").click()
+    expect(banner).to_contain_text("Their lock is still live")
+    page.unroute(lock_url)
+    banner.get_by_role("button", name="Take over").click()
+    expect(banner).to_have_count(0)
+    page.get_by_test_id("palette-close").dblclick()
+    wait_saved(page)
+    assert len(_draft(strategy)["nodes"]) == 11

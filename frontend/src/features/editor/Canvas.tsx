@@ -8,6 +8,7 @@ import {
   MiniMap,
   type Node,
   type NodeChange,
+  Panel,
   ReactFlow,
   useReactFlow,
   type Viewport,
@@ -19,7 +20,7 @@ import { TEMPLATE_MIME } from "./Palette";
 import { QuickAdd } from "./QuickAdd";
 import { StrategyNode, type StrategyNodeData } from "./StrategyNode";
 import { newNodeId, useEditor } from "./store";
-import type { FlowNode, Position, Problem, Template } from "./types";
+import type { FlowNode, PortType, Position, Problem, Template } from "./types";
 
 // Defined once, outside any component, as React Flow asks.
 const NODE_TYPES = { strategy: StrategyNode };
@@ -342,6 +343,14 @@ export function Canvas({
         proOptions={{ hideAttribution: false }}
       >
         <Background gap={20} size={1} />
+        <Panel position="top-left" className="port-legend" aria-label="Port types">
+          {(Object.keys(PORT_COLOR) as PortType[]).map((type) => (
+            <span key={type} className="port-legend-item">
+              <span className={`port-legend-mark port-${type}`} style={{ background: PORT_COLOR[type] }} />
+              {type}
+            </span>
+          ))}
+        </Panel>
         <Controls position="bottom-left" />
         <MiniMap
           position="bottom-right"
