@@ -30,5 +30,6 @@ def run_quicktest(quicktest_id: str) -> None:
 
 @shared_task(name="quicktests.fail_stuck_quicktests")
 def fail_stuck_quicktests() -> int:
-    """Beat job: fail tests whose worker died while running them, so none stays RUNNING forever."""
+    """Beat job: fail tests whose worker died while running them or that no worker took, so none stays
+    RUNNING or PENDING forever."""
     return quicktest_fail_stuck()

@@ -11,7 +11,6 @@ sb_prepare
 export DEBUG=${DEBUG:-1}
 export PORT=${PORT:-8000}
 export PYTHONUNBUFFERED=1
-mkdir -p var/broker/queue var/broker/processed var/broker/control
 
 python manage.py migrate --noinput
 python manage.py bootstrap

@@ -225,6 +225,9 @@ QUICKTEST_ARCHIVE_PREFIX = env.str("QUICKTEST_ARCHIVE_PREFIX", default="archive/
 QUICKTEST_SOFT_TIME_LIMIT = env.int("QUICKTEST_SOFT_TIME_LIMIT", default=60)
 QUICKTEST_TIME_LIMIT = env.int("QUICKTEST_TIME_LIMIT", default=90)
 QUICKTEST_STUCK_AFTER = timedelta(seconds=env.int("QUICKTEST_STUCK_AFTER_SECONDS", default=QUICKTEST_TIME_LIMIT + 60))
+# A test still PENDING this long after it was posted was never taken by a worker (broker or workers down, or
+# the process died before sending it); the same beat job fails it, telling the trader to run it again.
+QUICKTEST_PENDING_LIMIT = timedelta(seconds=env.int("QUICKTEST_PENDING_LIMIT_SECONDS", default=15 * 60))
 # Points kept of the equity and drawdown curves stored with each result (the spec budgets ~50 KB a row).
 QUICKTEST_CURVE_POINTS = env.int("QUICKTEST_CURVE_POINTS", default=500)
 

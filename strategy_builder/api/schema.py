@@ -15,6 +15,7 @@ _DESCRIPTIONS = {
     412: "The request was based on a version that is no longer current.",
     423: "The object is locked by someone else.",
     429: "Too many requests: wait the seconds the Retry-After header gives.",
+    503: "The task queue is not reachable: nothing was started or stored; try again in a moment.",
 }
 
 
