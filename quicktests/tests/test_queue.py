@@ -115,10 +115,10 @@ def test_a_pending_test_failed_by_the_recovery_job_is_not_run_when_its_message_a
     assert quicktest.status == QuickTestStatus.FAILED and quicktest.started_at is None
 
 
-def test_a_process_with_its_own_var_dir_makes_the_broker_folders_and_can_queue(tmp_path):
+def test_a_process_with_a_new_var_dir_makes_its_database_folder_and_broker_folders_and_can_queue(tmp_path):
     var_dir = tmp_path / "custom-var"
     script = (
-        "import django; django.setup();"
+        "import django; django.setup(); from django.db import connection; connection.ensure_connection();"
         "from quicktests.tasks import run_quicktest; run_quicktest.delay('00000000-0000-0000-0000-000000000000')"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "strategy_builder.settings", "DEBUG": "1"}
@@ -134,6 +134,7 @@ def test_a_process_with_its_own_var_dir_makes_the_broker_folders_and_can_queue(t
     assert len(queued) == 1
     assert json.loads(queued[0].read_text())["headers"]["task"] == "quicktests.run_quicktest"
     assert (var_dir / "broker" / "control").is_dir() and (var_dir / "broker" / "processed").is_dir()
+    assert (var_dir / "db.sqlite3").is_file()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -154,3 +155,20 @@ def test_the_embedded_worker_starts_in_a_new_var_dir_and_completes_a_posted_test
     quicktest = QuickTest.objects.get(pk=quicktest_id)
     assert quicktest.status == QuickTestStatus.COMPLETED, quicktest.error_message
     assert quicktest.test_result["counts"]["bars"] == 2_000
+
+
+def test_the_embedded_worker_looks_for_new_messages_often_enough_for_a_test_to_feel_instant(tmp_path):
+    script = (
+        "import django; django.setup(); from strategy_builder.celery import app;"
+        "print(app.connection_for_read().transport.polling_interval)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "strategy_builder.settings", "DEBUG": "1"}
+    env |= {"VAR_DIR": str(tmp_path), "CELERY_BROKER_URL": "filesystem://"}
+
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert done.returncode == 0, done.stderr
+    # kombu's default, 1 s, was most of a quick test's time; the engine itself takes milliseconds.
+    assert float(done.stdout.strip().splitlines()[-1]) <= 0.1
