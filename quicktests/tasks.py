@@ -6,6 +6,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_init
 from django.conf import settings
+from django.db import connections
 
 from .services import INTERNAL_ERROR_MESSAGE, TIMEOUT_MESSAGE, quicktest_fail, quicktest_fail_stuck, quicktest_run
 from .warmup import quicktest_warm_up
@@ -46,3 +47,5 @@ def warm_up_worker(**kwargs) -> None:
         logger.exception("The worker's quick-test warm-up failed; the first test will load what it needs itself.")
     else:
         logger.info("Warmed up for quick tests in %.2f s.", seconds)
+    finally:
+        connections.close_all()  # never hand an open connection to the pool's forked children

@@ -4,7 +4,15 @@ import json
 import os
 import subprocess
 import sys
+from collections import OrderedDict
 from pathlib import Path
+
+import pytest
+
+from quicktests import catalogue
+from quicktests.warmup import quicktest_warm_up
+
+from .factories import QuickTestFactory
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,3 +51,13 @@ def test_worker_init_loads_the_compiled_kernel_and_the_catalogue_before_any_test
     assert loaded["talib"] and loaded["parquet"]
     assert "Warmed up for quick tests in" in done.stderr
     assert "could not read the node templates" in done.stderr
+
+
+@pytest.mark.django_db
+def test_the_warm_up_builds_the_catalogues_of_the_users_who_ran_the_latest_tests(monkeypatch, strategy, trader):
+    monkeypatch.setattr(catalogue, "_cache", OrderedDict())
+    QuickTestFactory(instance=strategy)
+
+    quicktest_warm_up()
+
+    assert [key[0] for key in catalogue._cache] == [str(trader.pk)]
