@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from engine.errors import EngineError
+from strategy_builder.api.exceptions import QueueUnavailable
 
 from .models import QuickTest
 from .services import quicktest_delete, quicktest_rerun
@@ -75,7 +76,7 @@ class QuickTestAdmin(admin.ModelAdmin):
         for quicktest in queryset:
             try:
                 new = quicktest_rerun(quicktest=quicktest, actor=request.user.get_username())
-            except (EngineError, ValidationError) as exc:
+            except (EngineError, ValidationError, QueueUnavailable) as exc:
                 self.message_user(request, f"{quicktest}: cannot re-run: {exc}", messages.ERROR)
             else:
                 self.message_user(request, f"{quicktest}: re-run queued as {new.pk}.", messages.SUCCESS)

@@ -35,3 +35,7 @@ class QuickTestQuerySet(SoftDeleteQuerySet):
     def stuck_running(self, started_before: datetime) -> QuickTestQuerySet:
         """Runs claimed by a worker that never finished them (ix_quicktest_status_created narrows to RUNNING)."""
         return self.filter(status=QuickTestStatus.RUNNING, started_at__lt=started_before)
+
+    def stuck_pending(self, created_before: datetime) -> QuickTestQuerySet:
+        """Tests no worker ever took (ix_quicktest_status_created: WHERE status = 'PENDING' AND created_at < ?)."""
+        return self.filter(status=QuickTestStatus.PENDING, created_at__lt=created_before)

@@ -48,9 +48,14 @@ def load_trades(test_result: dict[str, Any] | None) -> list[dict[str, Any]]:
         return pq.read_table(file).to_pylist()
 
 
-def _write_trades(quicktest_id: str, trades: list[dict[str, Any]]) -> str:
+def trades_parquet(trades: list[dict[str, Any]]) -> bytes:
+    """The trades file's content: one row per trade, zstd-compressed Parquet."""
     buffer = io.BytesIO()
     table = pa.Table.from_pylist(trades) if trades else pa.table({})
     pq.write_table(table, buffer, compression="zstd")
+    return buffer.getvalue()
+
+
+def _write_trades(quicktest_id: str, trades: list[dict[str, Any]]) -> str:
     name = f"quicktests/{quicktest_id}/trades.parquet"
-    return default_storage.save(name, ContentFile(buffer.getvalue()))
+    return default_storage.save(name, ContentFile(trades_parquet(trades)))

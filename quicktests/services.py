@@ -4,6 +4,11 @@ A test's life: PENDING (created, enqueued after commit) -> RUNNING (claimed by e
 COMPLETED or FAILED; PENDING or RUNNING -> CANCELLED at the user's request. Every transition is one
 conditional UPDATE on the current status, so two workers, a cancel racing a finish, or a redelivered
 message can never move a test twice.
+
+The message is sent once the row is committed (a worker must never look for a row it cannot see yet). When
+the broker refuses it, the row is withdrawn again and the caller gets QueueUnavailable (the API's 503): a
+test is either queued or not stored at all. Should the process die between the commit and the send, the
+recovery job fails the test once it has been PENDING for QUICKTEST_PENDING_LIMIT.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from kombu.exceptions import ChannelError, KombuError
 
 from engine.backtest import run_backtest
 from engine.config import ConfigError, resolve_config
@@ -32,6 +38,7 @@ from marketdata.services import dataset_count_bars, dataset_load_bars
 from nodes.selectors import node_template_list
 from strategies.models import StrategyInstance
 from strategies.validators import parameter_override_problems
+from strategy_builder.api.exceptions import QueueUnavailable
 
 from .catalogue import quicktest_catalogue
 from .choices import QuickTestStatus
@@ -51,6 +58,14 @@ INTERNAL_ERROR_MESSAGE = (
 WORKER_LOST_MESSAGE = (
     "The worker running this test stopped before it finished (it was restarted or lost). Run the test again."
 )
+NOT_STARTED_MESSAGE = (
+    "No worker started this test within {limit} of it being submitted (the task queue or its workers were "
+    "down or overloaded), so it was stopped. Run the test again."
+)
+QUEUE_UNAVAILABLE_MESSAGE = "The task queue is not reachable, so the test was not started. Try again in a moment."
+# What kombu raises when a broker cannot take a message: connection errors after its retries
+# (OperationalError), channel errors, and the filesystem transport's own OSErrors.
+_BROKER_ERRORS = (KombuError, ChannelError, OSError)
 
 
 @dataclass(frozen=True)
@@ -122,6 +137,7 @@ def _create(
     if problems:
         raise EngineError(problems)
 
+    template_names = flow_template_names(flow)
     with transaction.atomic():
         quicktest = QuickTest.objects.create(
             instance=instance,
@@ -138,8 +154,8 @@ def _create(
             created_by=actor,
             updated_by=actor,
         )
-        node_template_list(owner).filter(name__in=flow_template_names(flow)).update(usage_count=F("usage_count") + 1)
-        transaction.on_commit(lambda: _enqueue(quicktest.pk))
+        node_template_list(owner).filter(name__in=template_names).update(usage_count=F("usage_count") + 1)
+        transaction.on_commit(lambda: _enqueue_or_withdraw(quicktest.pk, owner=owner, template_names=template_names))
     return quicktest
 
 
@@ -155,6 +171,20 @@ def _test_config_problems(owner, test_config: Any) -> tuple[tuple[_DataChoice | 
     except ConfigError as exc:
         problems += [_under("test_config", problem) for problem in exc.problems]
     return (choice, config), problems
+
+
+def _enqueue_or_withdraw(quicktest_id: str, *, owner, template_names: set[str]) -> None:
+    """Send the test to the workers; if the broker cannot take it, undo what _create stored and raise
+    QueueUnavailable (raised from the on-commit hook, it reaches the caller of the outermost atomic block)."""
+    try:
+        _enqueue(quicktest_id)
+    except _BROKER_ERRORS as exc:
+        logger.error("Quick test %s could not be queued, so it is withdrawn: %r", quicktest_id, exc)
+        with transaction.atomic():
+            withdrawn, _ = QuickTest.all_objects.filter(pk=quicktest_id, status=QuickTestStatus.PENDING).delete()
+            if withdrawn:
+                node_template_list(owner).filter(name__in=template_names).update(usage_count=F("usage_count") - 1)
+        raise QueueUnavailable(QUEUE_UNAVAILABLE_MESSAGE) from exc
 
 
 def _enqueue(quicktest_id: str) -> None:
@@ -261,15 +291,35 @@ def quicktest_delete(*, quicktest: QuickTest, actor: str) -> None:
 
 
 def quicktest_fail_stuck(*, now: datetime | None = None) -> int:
-    """Fail tests left RUNNING longer than QUICKTEST_STUCK_AFTER (their worker died). Returns how many."""
+    """Fail the tests no worker will finish: RUNNING longer than QUICKTEST_STUCK_AFTER (their worker died)
+    and PENDING longer than QUICKTEST_PENDING_LIMIT (no worker took them). Returns how many."""
     now = now or timezone.now()
-    cutoff = now - settings.QUICKTEST_STUCK_AFTER
-    failed = QuickTest.objects.stuck_running(cutoff).update(
+    running_cutoff = now - settings.QUICKTEST_STUCK_AFTER
+    lost = QuickTest.objects.stuck_running(running_cutoff).update(
         status=QuickTestStatus.FAILED, error_message=WORKER_LOST_MESSAGE, completed_at=now, updated_at=now
     )
-    if failed:
-        logger.warning("Failed %d quick tests left running since before %s.", failed, cutoff.isoformat())
-    return failed
+    if lost:
+        logger.warning("Failed %d quick tests left running since before %s.", lost, running_cutoff.isoformat())
+    pending_cutoff = now - settings.QUICKTEST_PENDING_LIMIT
+    not_started = QuickTest.objects.stuck_pending(pending_cutoff).update(
+        status=QuickTestStatus.FAILED,
+        error_message=NOT_STARTED_MESSAGE.format(limit=_duration(settings.QUICKTEST_PENDING_LIMIT)),
+        completed_at=now,
+        updated_at=now,
+    )
+    if not_started:
+        logger.warning("Failed %d quick tests pending since before %s.", not_started, pending_cutoff.isoformat())
+    return lost + not_started
+
+
+def _duration(period: timedelta) -> str:
+    """A period as a trader reads it: "15 minutes", "2 hours", "90 seconds"."""
+    seconds = int(period.total_seconds())
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
 
 
 def _data_choice(owner, test_config: Mapping[str, Any]) -> tuple[_DataChoice | None, list[Problem]]:

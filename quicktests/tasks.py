@@ -4,9 +4,12 @@ import logging
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_init
 from django.conf import settings
+from django.db import connections
 
 from .services import INTERNAL_ERROR_MESSAGE, TIMEOUT_MESSAGE, quicktest_fail, quicktest_fail_stuck, quicktest_run
+from .warmup import quicktest_warm_up
 
 logger = logging.getLogger(__name__)
 
@@ -30,5 +33,19 @@ def run_quicktest(quicktest_id: str) -> None:
 
 @shared_task(name="quicktests.fail_stuck_quicktests")
 def fail_stuck_quicktests() -> int:
-    """Beat job: fail tests whose worker died while running them, so none stays RUNNING forever."""
+    """Beat job: fail tests whose worker died while running them or that no worker took, so none stays
+    RUNNING or PENDING forever."""
     return quicktest_fail_stuck()
+
+
+@worker_init.connect
+def warm_up_worker(**kwargs) -> None:
+    """Before the worker takes messages (and before its pool forks): load what the first test would."""
+    try:
+        seconds = quicktest_warm_up()
+    except Exception:
+        logger.exception("The worker's quick-test warm-up failed; the first test will load what it needs itself.")
+    else:
+        logger.info("Warmed up for quick tests in %.2f s.", seconds)
+    finally:
+        connections.close_all()  # never hand an open connection to the pool's forked children

@@ -27,7 +27,8 @@ class BeatEntry(TypedDict, total=False):
 BEAT_SCHEDULE: dict[str, BeatEntry] = {
     # Frequent: a session past its expires_at must stop holding its lock soon after.
     "expire-builder-sessions": {"task": "sessions_app.expire_sessions", "schedule": timedelta(minutes=5)},
-    # Frequent: a quick test whose worker died must not stay RUNNING for ever (quicktests.tasks).
+    # Frequent: a quick test whose worker died, or that no worker took, must not stay RUNNING or PENDING
+    # for ever (quicktests.tasks).
     "fail-stuck-quick-tests": {"task": "quicktests.fail_stuck_quicktests", "schedule": timedelta(minutes=5)},
     # Daily, spread over the quiet hours, each in bounded batches.
     "purge-builder-sessions": {"task": "sessions_app.purge_sessions", "schedule": crontab(minute=10, hour=2)},

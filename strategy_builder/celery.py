@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 from celery import Celery
 
@@ -9,3 +10,19 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Retention jobs live next to the services they run, in each app's `retention` module.
 app.autodiscover_tasks(related_name="retention")
+
+# The filesystem transport's folders, which it never creates itself (it fails at its first message).
+FILESYSTEM_BROKER_FOLDERS = ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")
+
+
+@app.on_after_configure.connect
+def make_filesystem_broker_folders(sender: Celery, **kwargs) -> None:
+    """With the filesystem broker (the embedded default), make the folders its configuration names, wherever
+    VAR_DIR or the transport options put them, in every process that loads the configuration (web, worker,
+    beat) before any of them touches the broker."""
+    if not str(sender.conf.broker_url or "").startswith("filesystem://"):
+        return
+    options = sender.conf.broker_transport_options or {}
+    for key in FILESYSTEM_BROKER_FOLDERS:
+        if options.get(key):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)

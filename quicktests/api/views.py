@@ -54,7 +54,7 @@ class QuickTestViewSet(
     @extend_schema(
         summary="Run a quick test",
         request=QuickTestCreateSerializer,
-        responses={202: QuickTestCreatedSerializer, **error_responses(400)},
+        responses={202: QuickTestCreatedSerializer, **error_responses(400, 503)},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = QuickTestCreateSerializer(data=request.data)

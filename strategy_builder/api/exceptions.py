@@ -67,6 +67,14 @@ class Locked(ApiError):
     default_code = "locked"
 
 
+class QueueUnavailable(ApiError):
+    """The task queue (Celery's broker) did not take the message, so the work was not started."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The task queue is not reachable, so nothing was started. Try again in a moment."
+    default_code = "queue_unavailable"
+
+
 def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
     """REST framework's EXCEPTION_HANDLER: render `exc` in the one error shape."""
     api_exc = _as_api_exception(exc)

@@ -16,6 +16,7 @@ _DESCRIPTIONS = {
     413: "The request body is larger than the server accepts; the message names the limit.",
     423: "The object is locked by someone else.",
     429: "Too many requests: wait the seconds the Retry-After header gives.",
+    503: "The task queue is not reachable: nothing was started or stored; try again in a moment.",
 }
 
 

@@ -1,5 +1,6 @@
 """`manage.py bootstrap`, which `make run` calls on every start: seed, schedule, accounts; idempotent."""
 
+import re
 import stat
 
 import pytest
@@ -112,3 +113,35 @@ def test_outside_debug_no_account_is_made_without_a_password_from_the_environmen
     assert not get_user_model().objects.exists()
     assert not (dev.VAR_DIR / CREDENTIALS_FILE).exists()
     assert "admin: not created (set BOOTSTRAP_ADMIN_PASSWORD outside DEBUG)" in output
+
+
+def _signs_in(url: str, username: str, password: str) -> bool:
+    """Post the sign-in form behind `url` (/admin/ -> /admin/login/) as a person would; whether it let them in."""
+    from django.test import Client
+
+    browser = Client()
+    form = url if url.endswith("login/") else f"{url}login/"
+    browser.post(form, {"username": username, "password": password, "next": url})
+    return "_auth_user_id" in browser.session
+
+
+def test_every_account_line_says_only_true_things_about_where_it_signs_in_and_its_token(dev):
+    from rest_framework.test import APIClient
+
+    lines = [line for line in bootstrap().splitlines() if "password" in line.split()]
+
+    assert [line.split()[0] for line in lines] == ["admin", "demo"]
+    for line in lines:
+        words = line.split()
+        username, password = words[0], words[words.index("password") + 1]
+        token = words[words.index("token") + 1]
+        where = line.split("signs in at ", 1)[1]
+        allowed, _, refused = where.partition("(not ")
+        assert re.findall(r"/[\w/]*/", allowed), line
+        for url in re.findall(r"/[\w/]*/", allowed):
+            assert _signs_in(url, username, password), f"{username} cannot sign in at {url}"
+        for url in re.findall(r"/[\w/]*/", refused):
+            assert not _signs_in(url, username, password), f"{username} can sign in at {url}"
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        assert api.get("/api/v1/strategy-instances/").status_code == 200

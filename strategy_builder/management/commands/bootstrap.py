@@ -14,6 +14,8 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 CREDENTIALS_FILE = "bootstrap-credentials.json"
+ADMIN_LOGIN = "/admin/"
+API_LOGIN = "/api/auth/login/"  # the browsable API's sign-in
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,12 @@ ACCOUNTS = (
     Account(username="admin", env_variable="BOOTSTRAP_ADMIN_PASSWORD", staff=True),
     Account(username="demo", env_variable="BOOTSTRAP_DEMO_PASSWORD", staff=False),
 )
+
+
+def _signs_in_at(account: Account) -> str:
+    if account.staff:
+        return f"signs in at {ADMIN_LOGIN} and {API_LOGIN}"
+    return f"signs in at {API_LOGIN} (not {ADMIN_LOGIN}, which is for staff)"
 
 
 class Command(BaseCommand):
@@ -75,7 +83,7 @@ class Command(BaseCommand):
             # Readable by the owner only, from the moment it exists.
             with os.fdopen(os.open(stored_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
                 json.dump(stored, file, indent=2)
-        self.stdout.write("Accounts (log in at /admin/ or /api/auth/login/):")
+        self.stdout.write("Accounts (an API token goes in the header `Authorization: Token <token>`):")
         for line in lines:
             self.stdout.write(line)
 
@@ -97,4 +105,4 @@ class Command(BaseCommand):
         if not user.check_password(password):
             return f"  {account.username} ({role}): exists; its password was changed since and is not shown"
         token, _ = Token.objects.get_or_create(user=user)
-        return f"  {account.username} ({role}): password {password}  API token {token.key}"
+        return f"  {account.username} ({role}): password {password}  API token {token.key}  {_signs_in_at(account)}"
