@@ -21,8 +21,8 @@ python manage.py collectstatic --noinput -v 0
 cat <<MSG
 
 Strategy Builder is starting (stop everything with Ctrl-C):
+  open     http://127.0.0.1:$PORT/accounts/login/ and sign in (any account above: demo to build strategies)
   admin    http://127.0.0.1:$PORT/admin/ (staff: the admin account above)
-  sign in  http://127.0.0.1:$PORT/api/auth/login/ (any account above)
   API docs http://127.0.0.1:$PORT/api/docs/
   worker   Celery worker, broker ${CELERY_BROKER_URL:-filesystem:// (${VAR_DIR:-var}/broker)}
   beat     Celery beat with django-celery-beat's DatabaseScheduler

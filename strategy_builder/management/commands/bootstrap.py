@@ -14,6 +14,7 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 CREDENTIALS_FILE = "bootstrap-credentials.json"
+APP_LOGIN = "/accounts/login/"  # the browser app's sign-in
 ADMIN_LOGIN = "/admin/"
 API_LOGIN = "/api/auth/login/"  # the browsable API's sign-in
 
@@ -33,8 +34,8 @@ ACCOUNTS = (
 
 def _signs_in_at(account: Account) -> str:
     if account.staff:
-        return f"signs in at {ADMIN_LOGIN} and {API_LOGIN}"
-    return f"signs in at {API_LOGIN} (not {ADMIN_LOGIN}, which is for staff)"
+        return f"signs in at {APP_LOGIN}, {ADMIN_LOGIN} and {API_LOGIN}"
+    return f"signs in at {APP_LOGIN} and {API_LOGIN} (not {ADMIN_LOGIN}, which is for staff)"
 
 
 class Command(BaseCommand):
