@@ -14,6 +14,8 @@ from django.db.models import QuerySet
 from django.forms.fields import InvalidJSONInput
 from django.http import HttpRequest
 
+from strategy_builder.storable import JSONDecoder
+
 from .models import NodeTemplate
 from .selectors import DEFINITION_FIELDS
 from .services import (
@@ -85,6 +87,7 @@ class NodeTemplateAdmin(admin.ModelAdmin):
     formfield_overrides = {
         models.JSONField: {
             "form_class": PrettyJSONField,
+            "decoder": JSONDecoder,  # JSON nested too deep is a form error, not a 500
             "widget": forms.Textarea(attrs={"rows": 12, "cols": 100, "style": "font-family: monospace;"}),
         }
     }

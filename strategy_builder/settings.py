@@ -143,6 +143,17 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "strategy_builder.api.exceptions.exception_handler",
+    # Bodies are refused (400, naming the field) when they hold what no row can store: lone surrogates, NULs,
+    # nesting beyond 64 levels (strategy_builder/storable.py); a response never fails on one stored value.
+    "DEFAULT_PARSER_CLASSES": [
+        "strategy_builder.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "strategy_builder.api.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

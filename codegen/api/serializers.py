@@ -1,12 +1,13 @@
 from rest_framework import serializers
 
 from codegen.models import CodeGeneration
+from strategy_builder.api.fields import JSONField
 from strategy_builder.api.serializers import StrictInputMixin
 
 
 class CodeGenerationCreateSerializer(StrictInputMixin, serializers.Serializer):
     instance = serializers.CharField(max_length=36, help_text="Id of your strategy instance.")
-    parameters = serializers.JSONField(
+    parameters = JSONField(
         required=False, help_text="Values overriding some of the strategy's parameters, for this code only."
     )
 

@@ -1,16 +1,20 @@
 """Shapes of node templates on the wire. Input serializers only check types and lengths and refuse fields
 they do not know; what makes a template well-formed is checked once, by the services."""
 
+from django.db import models
 from rest_framework import serializers
 
 from engine.templates import PORT_TYPES
 from nodes.choices import NodeType
 from nodes.models import NodeTemplate
 from nodes.selectors import DEFINITION_FIELDS
+from strategy_builder.api.fields import JSONField
 from strategy_builder.api.serializers import StrictInputMixin
 
 
 class NodeTemplateUpdateSerializer(StrictInputMixin, serializers.ModelSerializer):
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, models.JSONField: JSONField}
+
     class Meta:
         model = NodeTemplate
         fields = DEFINITION_FIELDS

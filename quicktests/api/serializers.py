@@ -2,22 +2,21 @@ from rest_framework import serializers
 
 from quicktests.models import QuickTest
 from quicktests.retention import ArchivedResultMissing, quicktest_result
+from strategy_builder.api.fields import JSONField
 from strategy_builder.api.serializers import StrictInputMixin
 
 
 class QuickTestCreateSerializer(StrictInputMixin, serializers.Serializer):
     instance = serializers.CharField(max_length=36, help_text="Id of your strategy instance to test.")
     test_name = serializers.CharField(max_length=255, required=False, allow_blank=True, allow_null=True)
-    test_config = serializers.JSONField(
+    test_config = JSONField(
         help_text=(
             "dataset (id), start and end (ISO 8601 date or datetime, both optional, inclusive), and the backtest "
             "configuration: initial_capital, commission, slippage_bps, fill, direction, size, whole_units, "
             "risk_free_rate."
         )
     )
-    parameters = serializers.JSONField(
-        required=False, help_text="Values overriding the strategy's parameters for this test only."
-    )
+    parameters = JSONField(required=False, help_text="Values overriding the strategy's parameters for this test only.")
 
 
 class QuickTestCreatedSerializer(serializers.ModelSerializer):

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from sessions_app.choices import SessionType
 from sessions_app.drafts import draft_version, ui_metadata
 from sessions_app.models import BuilderSession
+from strategy_builder.api.fields import JSONField
 from strategy_builder.api.serializers import ProblemSerializer, StrictInputMixin
 
 _DRAFT_HELP = {
@@ -20,11 +21,11 @@ class SessionStartSerializer(StrictInputMixin, serializers.Serializer):
     )
     session_type = serializers.ChoiceField(choices=SessionType.choices, default=SessionType.DRAFT)
     session_name = serializers.CharField(max_length=255, required=False, allow_null=True, allow_blank=True)
-    draft_logic_flow = serializers.JSONField(
+    draft_logic_flow = JSONField(
         required=False, help_text="Defaults to the strategy's flow, or an empty flow for a new strategy."
     )
-    draft_parameters = serializers.JSONField(required=False, help_text="Defaults to the strategy's parameters.")
-    draft_metadata = serializers.JSONField(required=False, allow_null=True, help_text=_DRAFT_HELP["draft_metadata"])
+    draft_parameters = JSONField(required=False, help_text="Defaults to the strategy's parameters.")
+    draft_metadata = JSONField(required=False, allow_null=True, help_text=_DRAFT_HELP["draft_metadata"])
 
 
 class SessionSaveSerializer(StrictInputMixin, serializers.Serializer):
@@ -35,9 +36,9 @@ class SessionSaveSerializer(StrictInputMixin, serializers.Serializer):
         min_value=0,
         help_text="The version this save is based on, for clients that cannot send If-Match (sendBeacon).",
     )
-    draft_logic_flow = serializers.JSONField(required=False, help_text=_DRAFT_HELP["draft_logic_flow"])
-    draft_parameters = serializers.JSONField(required=False, help_text=_DRAFT_HELP["draft_parameters"])
-    draft_metadata = serializers.JSONField(required=False, allow_null=True, help_text=_DRAFT_HELP["draft_metadata"])
+    draft_logic_flow = JSONField(required=False, help_text=_DRAFT_HELP["draft_logic_flow"])
+    draft_parameters = JSONField(required=False, help_text=_DRAFT_HELP["draft_parameters"])
+    draft_metadata = JSONField(required=False, allow_null=True, help_text=_DRAFT_HELP["draft_metadata"])
     session_name = serializers.CharField(max_length=255, required=False, allow_null=True, allow_blank=True)
 
 

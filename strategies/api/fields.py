@@ -10,11 +10,12 @@ from rest_framework import serializers
 
 from engine.flow import flow_format_problems
 from strategies.validators import parameters_problems
+from strategy_builder.api.fields import JSONField
 from strategy_builder.api.serializers import problems_as_detail
 
 
 @extend_schema_field(OpenApiTypes.OBJECT)
-class LogicFlowField(serializers.JSONField):
+class LogicFlowField(JSONField):
     """A logic flow in format v1: {"schema_version": 1, "nodes": [...], "edges": [...]}."""
 
     def to_internal_value(self, data: Any) -> Any:
@@ -28,7 +29,7 @@ class LogicFlowField(serializers.JSONField):
 @extend_schema_field(
     {"type": "object", "additionalProperties": {"oneOf": [{"type": "number"}, {"type": "string"}, {"type": "boolean"}]}}
 )
-class ParametersField(serializers.JSONField):
+class ParametersField(JSONField):
     """Strategy parameter values by name: numbers, strings or booleans."""
 
     def to_internal_value(self, data: Any) -> Any:

@@ -4,6 +4,7 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from .schema import error_responses
 from .serializers import StrictInputMixin
@@ -19,6 +20,7 @@ class ObtainTokenView(ObtainAuthToken):
 
     serializer_class = TokenRequestSerializer
     throttle_classes = (TokenRequestThrottle,)
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # ObtainAuthToken names REST framework's own
 
     @extend_schema(
         operation_id="auth_token_create",
