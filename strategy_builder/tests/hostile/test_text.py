@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from io import StringIO
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,7 +15,7 @@ import pytest
 from django.apps import apps
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import models, transaction
 from rest_framework.test import APIClient
 
@@ -614,3 +615,44 @@ def test_hostile_json_in_an_admin_form_is_an_error_beside_its_field_and_nothing_
             failures.append(f"{fragment}: answered {response.status_code}, with {errors[:200]!r} beside {field}")
     assert not failures, "\n".join(failures)
     assert snapshot() == before
+
+
+# --- Management commands -----------------------------------------------------------------------------------
+
+
+def test_restore_refuses_a_backup_row_holding_a_lone_surrogate_and_restores_nothing(tmp_path):
+    owner = UserFactory()
+    StrategyInstanceFactory(owner=owner, name="Kept")
+    backup = tmp_path / "b.jsonl"
+    call_command("backup_tables", "--output", str(backup), "--include-strategies", stdout=StringIO())
+    lines = backup.read_text().splitlines()
+    # Edit the backup as an attacker with access to it could: a label no row may hold, in JSON's escape.
+    lines = [line.replace('"Kept"', '"Kept \\ud800"') for line in lines]
+    backup.write_text("\n".join(lines) + "\n")
+    before = snapshot()
+
+    with pytest.raises(CommandError, match=r"strategy_instances row \S+ holds a value no row may hold, at name"):
+        call_command("restore_tables", str(backup), "--replace")
+
+    assert snapshot() == before
+
+
+def test_restore_refuses_a_backup_line_nested_too_deep_to_parse(tmp_path):
+    backup = tmp_path / "b.jsonl"
+    backup.write_text('{"format": "strategy-builder-tables", "version": 1, "tables": []}\n' + "[" * 5_000 + "\n")
+
+    with pytest.raises(CommandError, match=r"line 2 is not JSON .*64 levels"):
+        call_command("restore_tables", str(backup))
+
+
+def test_import_bars_refuses_a_name_that_came_through_argv_as_undecodable_bytes(tmp_path, settings):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    path = tmp_path / "bars.csv"
+    path.write_bytes(b"timestamp,open,high,low,close,volume\n2020-01-01,1,2,0.5,1.5,10\n2020-01-02,1,2,0.5,1.5,10\n")
+    name = b"Bars \xed\xa0\x80".decode("utf-8", "surrogateescape")  # how Python reads such bytes from argv
+
+    with pytest.raises(CommandError, match=r"not imported: .*lone surrogate"):
+        call_command("import_bars", str(path), "--symbol", "ACME", "--timeframe", "1d", "--shared", "--name", name)
+
+    assert not apps.get_model("marketdata", "Dataset").all_objects.exists()
+    assert not list((tmp_path / "media").rglob("*.parquet"))
