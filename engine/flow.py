@@ -44,7 +44,7 @@ from typing import Any
 from .catalogue import Catalogue, Port, TemplateSpec, port_compatible
 from .errors import FlowError, Problem
 from .flowformat import FORMAT_CODES, PARAM_BINDING, SCHEMA_VERSION, FlowEdge, FlowNode, flow_format_problems, read_flow
-from .limits import number_problem
+from .limits import number_problem, shown
 from .ops import OPERATIONS, SIGNAL_KINDS, RiskOp
 from .templates import params_problems
 
@@ -533,7 +533,9 @@ def _composite_analysis(
 def _number_problems(params: Mapping[str, Any], field_prefix: str, node_id: str) -> list[Problem]:
     """Params whose number a run cannot use (see engine.limits): the run, and code generation, would refuse them."""
     return [
-        Problem("invalid_params", f"{field_prefix}.{key}: {why}.", node_id=node_id, field=f"{field_prefix}.{key}")
+        Problem(
+            "invalid_params", f"{field_prefix}.{shown(key)}: {why}.", node_id=node_id, field=f"{field_prefix}.{key}"
+        )
         for key, value in params.items()
         if (why := number_problem(value)) is not None
     ]
