@@ -8,6 +8,8 @@
 
 import django_filters
 
+from strategy_builder.api.filters import IsoDateTimeFilter
+
 from .choices import ValidationStatus
 from .models import CodeGeneration
 
@@ -18,8 +20,8 @@ class CodeGenerationFilterSet(django_filters.FilterSet):
         choices=ValidationStatus.choices, method="filter_validation_status"
     )
     code_hash = django_filters.CharFilter(label="SHA-256 of the generated code")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = CodeGeneration

@@ -6,11 +6,11 @@ against it, reports every problem at once (each naming its field), and fills in 
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from engine.errors import ConfigError, Problem
+from engine.limits import number_problem, shown
 
 CONFIG_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -112,13 +112,11 @@ def resolve_config(raw: dict[str, Any] | None) -> BacktestConfig:
     problems = [p for error in Draft202012Validator(CONFIG_SCHEMA).iter_errors(raw) for p in _problems(error)]
     if isinstance(raw, dict):
         flagged = {p.field for p in problems}
+        # The numbers a run can use (engine.limits): JSON Schema passes NaN and a 400-digit capital alike.
         problems += [
-            Problem(code="out_of_range", message=f"{key}: must be a finite number, not {value}.", field=key)
+            Problem(code="out_of_range", message=f"{key}: must be a usable number, not {why}.", field=key)
             for key, value in raw.items()
-            if key in CONFIG_SCHEMA["properties"]
-            and key not in flagged
-            and isinstance(value, float)
-            and not math.isfinite(value)
+            if key in CONFIG_SCHEMA["properties"] and key not in flagged and (why := number_problem(value)) is not None
         ]
     if problems:
         problems.sort(key=lambda p: (p.field or "", p.code))
@@ -151,17 +149,18 @@ def _problems(error: Any) -> list[Problem]:
 
 def _describe(error: Any) -> str:
     value = error.validator_value
+    given = shown(repr(error.instance))
     match error.validator:
         case "type":
-            return f"must be a {value}, not {error.instance!r}."
+            return f"must be a {value}, not {given}."
         case "enum":
-            return f"must be one of {', '.join(map(repr, value))}, not {error.instance!r}."
+            return f"must be one of {', '.join(map(repr, value))}, not {given}."
         case "minimum":
-            return f"must be at least {value}, not {error.instance!r}."
+            return f"must be at least {value}, not {given}."
         case "maximum":
-            return f"must be at most {value}, not {error.instance!r}."
+            return f"must be at most {value}, not {given}."
         case "exclusiveMinimum":
-            return f"must be greater than {value}, not {error.instance!r}."
+            return f"must be greater than {value}, not {given}."
         case "exclusiveMaximum":
-            return f"must be less than {value}, not {error.instance!r}."
+            return f"must be less than {value}, not {given}."
     return error.message

@@ -15,7 +15,8 @@ the values. Every problem carries a machine-readable code and the node id, edge 
     unknown_template   no template has this name          unknown_version    the template has no such version
     deleted_template   the template was deleted           invalid_template   a custom template that cannot be used
     recursive_template a custom template that (through others) uses itself
-    invalid_params     a param fails the template's JSON Schema (after defaults), named in `field`
+    invalid_params     a param fails the template's JSON Schema (after defaults), or holds a number no run can
+                       use (an integer beyond 64 bits, NaN: engine.limits), named in `field`
     unbound_param      {"$param": name} with no value in `parameters`
     unknown_node       an edge names a node that is not in the flow
     unknown_port       an edge names a port the node does not have
@@ -43,6 +44,7 @@ from typing import Any
 from .catalogue import Catalogue, Port, TemplateSpec, port_compatible
 from .errors import FlowError, Problem
 from .flowformat import FORMAT_CODES, PARAM_BINDING, SCHEMA_VERSION, FlowEdge, FlowNode, flow_format_problems, read_flow
+from .limits import number_problem, shown
 from .ops import OPERATIONS, SIGNAL_KINDS, RiskOp
 from .templates import params_problems
 
@@ -332,7 +334,13 @@ class _Analysis:
                     )
                 )
             params = {k: v for k, v in params.items() if k in properties}
-        found += params_problems(schema, params, field=field_prefix, node_id=node.id)
+        unusable = _number_problems(params, field_prefix, node.id)
+        found += unusable
+        found += [
+            p
+            for p in params_problems(schema, params, field=field_prefix, node_id=node.id)
+            if p.field not in {u.field for u in unusable}  # its message would echo the whole number
+        ]
         for rule in spec.validation_rules.get("param_order", []) if spec.is_system else []:
             lower, upper = rule["lower"], rule["upper"]
             if not found and params[lower] > params[upper]:
@@ -520,6 +528,17 @@ def _composite_analysis(
         external_inputs={(m["node"], m["port"]) for m in hints["inputs"].values()},
         problems_of=problems_of,
     )
+
+
+def _number_problems(params: Mapping[str, Any], field_prefix: str, node_id: str) -> list[Problem]:
+    """Params whose number a run cannot use (see engine.limits): the run, and code generation, would refuse them."""
+    return [
+        Problem(
+            "invalid_params", f"{field_prefix}.{shown(key)}: {why}.", node_id=node_id, field=f"{field_prefix}.{key}"
+        )
+        for key, value in params.items()
+        if (why := number_problem(value)) is not None
+    ]
 
 
 def _coerce_integers(schema: Mapping[str, Any], params: dict[str, Any]) -> dict[str, Any]:

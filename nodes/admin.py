@@ -14,6 +14,9 @@ from django.db.models import QuerySet
 from django.forms.fields import InvalidJSONInput
 from django.http import HttpRequest
 
+from strategy_builder.forms import JSONField
+from strategy_builder.storable import text_problem
+
 from .models import NodeTemplate
 from .selectors import DEFINITION_FIELDS
 from .services import (
@@ -29,13 +32,16 @@ from .services import (
 BOTH = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM]
 
 
-class PrettyJSONField(forms.JSONField):
+class PrettyJSONField(JSONField):
     """JSON shown indented, so a staff member can read and edit a schema."""
 
     def prepare_value(self, value):
         if isinstance(value, InvalidJSONInput):
             return value
-        return json.dumps(value, ensure_ascii=False, indent=2, cls=self.encoder)
+        shown = json.dumps(value, ensure_ascii=False, indent=2, cls=self.encoder)
+        if text_problem(shown) is not None:  # text the model refused, shown again as its escapes
+            return json.dumps(value, ensure_ascii=True, indent=2, cls=self.encoder)
+        return shown
 
 
 class NodeTemplateAdminForm(forms.ModelForm):

@@ -1,5 +1,7 @@
 import django_filters
 
+from strategy_builder.api.filters import IsoDateTimeFilter
+
 from .choices import SessionType
 from .models import BuilderSession
 
@@ -11,7 +13,7 @@ class BuilderSessionFilterSet(django_filters.FilterSet):
     is_active = django_filters.BooleanFilter(help_text="Only open (true) or only closed/expired (false) sessions.")
     session_type = django_filters.ChoiceFilter(choices=SessionType.choices)
     instance = django_filters.CharFilter(field_name="instance_id", help_text="Sessions on this strategy.")
-    active_since = django_filters.IsoDateTimeFilter(
+    active_since = IsoDateTimeFilter(
         field_name="last_activity_at", lookup_expr="gte", help_text="Active at or after (ISO 8601)."
     )
     ordering = django_filters.OrderingFilter(

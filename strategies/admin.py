@@ -11,10 +11,12 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from engine.flow import flow_format_problems
+from strategy_builder.forms import JSONField
 
 from . import services
 from .models import StrategyBase, StrategyInstance, StrategyTemplate
@@ -47,6 +49,7 @@ class StrategyAdminForm(forms.ModelForm):
 
 class StrategyAdmin(admin.ModelAdmin):
     form = StrategyAdminForm
+    formfield_overrides = {models.JSONField: {"form_class": JSONField}}
     list_display = ("name", "user_id", "status", "is_deleted", "created_at", "updated_at")
     list_filter = ("status", "is_deleted", "created_at", "updated_at")
     search_fields = ("=id", "=user_id", "name")

@@ -1,5 +1,7 @@
 import django_filters
 
+from strategy_builder.api.filters import IsoDateTimeFilter
+
 from .choices import StrategyStatus
 from .models import StrategyInstance, StrategyTemplate
 
@@ -7,10 +9,10 @@ from .models import StrategyInstance, StrategyTemplate
 class _StrategyFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=StrategyStatus.choices)
     name = django_filters.CharFilter(lookup_expr="icontains", help_text="Name contains (case-insensitive).")
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = IsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="Created at or after (ISO 8601)."
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = IsoDateTimeFilter(
         field_name="created_at", lookup_expr="lt", help_text="Created before (ISO 8601)."
     )
     ordering = django_filters.OrderingFilter(

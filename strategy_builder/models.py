@@ -2,10 +2,14 @@
 audit/soft-delete columns, with their defaults in the database as well as in Python."""
 
 import uuid
+from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
+
+from .storable import json_problems
 
 
 def new_id() -> str:
@@ -65,7 +69,44 @@ class BaseModel(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "updated_at" not in update_fields:
             kwargs["update_fields"] = [*update_fields, "updated_at"]
+        # The last line of defence for every way in (services, admin, commands): nothing unstorable is written.
+        # Only the columns being written are checked, so a row stored before this check can still be deleted.
+        problems = self.unstorable_values(update_fields)
+        if problems:
+            raise ValidationError(problems)
         super().save(*args, **kwargs)
+
+    def clean_fields(self, exclude=None):
+        """Django's field checks, and the values no row can hold (see strategy_builder.storable), so a model
+        form (the admin) shows them beside their fields."""
+        errors: dict[str, list[ValidationError]] = {}
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        names = [f.name for f in self._meta.concrete_fields if not exclude or f.name not in exclude]
+        for path, messages in self.unstorable_values(names).items():
+            name = path.split(".", 1)[0].split("[", 1)[0]  # a form shows errors by field: say where inside it
+            errors.setdefault(name, []).extend(
+                m if path == name else ValidationError(f"{path}: {m.message}", code=m.code) for m in messages
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def unstorable_values(self, field_names: Iterable[str] | None = None) -> dict[str, list[ValidationError]]:
+        """The values of these fields (all by default) that no row can hold, by path ("logic_flow.nodes[2].label")."""
+        wanted = None if field_names is None else set(field_names)
+        errors: dict[str, list[ValidationError]] = {}
+        for field in self._meta.concrete_fields:
+            if wanted is not None and field.name not in wanted and field.attname not in wanted:
+                continue
+            value = getattr(self, field.attname)
+            if isinstance(field, models.JSONField) or isinstance(value, str):
+                for problem in json_problems(value, path=field.name):
+                    errors.setdefault(problem.field or field.name, []).append(
+                        ValidationError(problem.message, code=problem.code)
+                    )
+        return errors
 
     def soft_delete(self, *, by: str | None = None) -> None:
         if self.is_deleted:

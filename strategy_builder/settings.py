@@ -148,11 +148,6 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    # DRF's two renderers; the browsable API's forms after a write are the write's own (see the module).
-    "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "strategy_builder.api.renderers.BrowsableAPIRenderer",
-    ],
     "DEFAULT_PAGINATION_CLASS": "strategy_builder.api.pagination.DefaultPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -161,6 +156,19 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "strategy_builder.api.exceptions.exception_handler",
+    # Bodies are refused (400, naming the field) when they hold what no row can store: lone surrogates, NULs,
+    # nesting beyond 64 levels (strategy_builder/storable.py); a response never fails on one stored value.
+    "DEFAULT_PARSER_CLASSES": [
+        "strategy_builder.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # JSON that survives one unrenderable stored value, and the browsable API whose forms after a write are
+    # the write's own (both in strategy_builder/api/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": [
+        "strategy_builder.api.renderers.JSONRenderer",
+        "strategy_builder.api.renderers.BrowsableAPIRenderer",
+    ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

@@ -1,7 +1,8 @@
 from rest_framework import serializers
 
 from codegen.models import CodeGeneration
-from strategy_builder.api.serializers import JSONField, StrictInputMixin
+from strategy_builder.api.fields import JSONField
+from strategy_builder.api.serializers import StrictInputMixin
 
 
 class CodeGenerationCreateSerializer(StrictInputMixin, serializers.Serializer):

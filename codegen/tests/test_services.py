@@ -95,7 +95,8 @@ def test_an_invalid_flow_is_recorded_as_a_flow_error_with_every_problem_and_no_c
 
 
 def test_a_value_code_cannot_carry_is_a_flow_error_naming_the_node(trader, strategy):
-    strategy.logic_flow["nodes"][5]["params"]["value"] = 10**400  # "RSI below" a 400-digit number
+    # "RSI below" an integer beyond 64 bits (a 400-digit one is not even stored: no JSON column holds it)
+    strategy.logic_flow["nodes"][5]["params"]["value"] = 2**64
     strategy.save()
 
     generation, _ = codegen_generate(user=trader, instance_id=strategy.pk)

@@ -14,7 +14,8 @@ import keyword
 import re
 import unicodedata
 
-MAX_INT = 2**63 - 1  # TA-Lib and numpy take 64-bit integers at most
+from engine.limits import number_problem
+
 MAX_IDENTIFIER = 24
 MAX_PORT_SUFFIX = 12  # an output's name is its node's name, "_" and the port's (bollinger_upperband)
 MAX_COMMENT_TEXT = 60
@@ -30,16 +31,11 @@ def literal(value: object) -> str:
     """`value` as Python source, formatted as ruff formats it. Raises LiteralError for anything else."""
     if value is None or isinstance(value, bool):
         return repr(value)
-    if isinstance(value, int):
-        if abs(value) > MAX_INT:
-            raise LiteralError(
-                f"an integer too large for generated code ({_digits(value)} digits; at most {MAX_INT:,})"
-            )
-        return str(value)
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise LiteralError(f"not a finite number ({value})")
-        return repr(value)
+    if isinstance(value, int | float):
+        problem = number_problem(value)  # the numbers flow validation accepts, and no others
+        if problem is not None:
+            raise LiteralError(problem)
+        return str(value) if isinstance(value, int) else repr(value)
     if isinstance(value, str):
         return string_literal(value)
     raise LiteralError(f"a {type(value).__name__}, which generated code holds only as a number, text or true/false")
@@ -71,10 +67,6 @@ def comment_text(text: str, limit: int = MAX_COMMENT_TEXT) -> str:
 def docstring_safe(text: str | None) -> bool:
     """Whether `text` may appear as it is inside a docstring: a short line of plain characters."""
     return bool(text) and _SAFE_DOCSTRING_TEXT.fullmatch(text) is not None and not text.endswith(" ")
-
-
-def _digits(value: int) -> str:
-    return str(len(str(abs(value)))) if abs(value) < 10**4000 else "thousands of"
 
 
 class Names:

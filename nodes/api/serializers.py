@@ -8,7 +8,8 @@ from engine.templates import PORT_TYPES
 from nodes.choices import NodeType
 from nodes.models import NodeTemplate
 from nodes.selectors import DEFINITION_FIELDS
-from strategy_builder.api.serializers import JSONField, StrictInputMixin
+from strategy_builder.api.fields import JSONField
+from strategy_builder.api.serializers import StrictInputMixin
 
 
 class NodeTemplateUpdateSerializer(StrictInputMixin, serializers.ModelSerializer):

@@ -2,7 +2,8 @@ from rest_framework import serializers
 
 from quicktests.models import QuickTest
 from quicktests.retention import ArchivedResultMissing, quicktest_result
-from strategy_builder.api.serializers import JSONField, StrictInputMixin
+from strategy_builder.api.fields import JSONField
+from strategy_builder.api.serializers import StrictInputMixin
 
 
 class QuickTestCreateSerializer(StrictInputMixin, serializers.Serializer):

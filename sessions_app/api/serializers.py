@@ -5,7 +5,8 @@ from rest_framework import serializers
 from sessions_app.choices import SessionType
 from sessions_app.drafts import draft_version, ui_metadata
 from sessions_app.models import BuilderSession
-from strategy_builder.api.serializers import JSONField, ProblemSerializer, StrictInputMixin
+from strategy_builder.api.fields import JSONField
+from strategy_builder.api.serializers import ProblemSerializer, StrictInputMixin
 
 _DRAFT_HELP = {
     "draft_logic_flow": "The flow being edited (format v1); it may be unfinished or invalid.",

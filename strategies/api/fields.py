@@ -10,7 +10,8 @@ from rest_framework import serializers
 
 from engine.flow import flow_format_problems
 from strategies.validators import parameters_problems
-from strategy_builder.api.serializers import JSONField, problems_as_detail
+from strategy_builder.api.fields import JSONField
+from strategy_builder.api.serializers import problems_as_detail
 
 
 @extend_schema_field(OpenApiTypes.OBJECT)

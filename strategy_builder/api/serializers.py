@@ -70,16 +70,6 @@ class StrictInputMixin:
         return {key: [ErrorDetail(f"Unknown field '{key}'.", code="unknown_field")] for key in data if key not in known}
 
 
-class JSONField(serializers.JSONField):
-    """A JSON value. In an HTML form it is JSON text, and an empty box means "not given" (null where null is
-    allowed), as an empty box does for DRF's other fields; DRF's own JSONField would refuse it as bad JSON."""
-
-    def get_value(self, dictionary: Any) -> Any:
-        if html.is_html_input(dictionary) and dictionary.get(self.field_name) == "":
-            return None if self.allow_null else empty
-        return super().get_value(dictionary)
-
-
 class ProblemSerializer(serializers.Serializer):
     """One specific thing wrong, located by field path, node, edge or line when known."""
 

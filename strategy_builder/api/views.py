@@ -6,6 +6,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from strategy_builder.login_limits import forget_account_failures, locked_out
 
@@ -25,6 +26,7 @@ class ObtainTokenView(ObtainAuthToken):
     """
 
     serializer_class = TokenRequestSerializer
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # ObtainAuthToken names REST framework's own
 
     @extend_schema(
         operation_id="auth_token_create",

@@ -34,6 +34,10 @@ from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from engine.limits import shown
+from strategy_builder.models import BaseModel
+from strategy_builder.storable import JSONDecoder
+
 from .spec_tables import SPEC_TABLE_NAMES, STRATEGY_TABLE_NAMES
 
 FORMAT = "strategy-builder-tables"
@@ -203,7 +207,7 @@ def _load_lines(path: Path, source: IO[str], *, replace: bool) -> dict[str, int]
 
 def _parse_line(path: Path, number: int, line: str) -> Any:
     try:
-        return json.loads(line)
+        return json.loads(line, cls=JSONDecoder)
     except json.JSONDecodeError as exc:
         raise CommandError(f"{path}: line {number} is not JSON ({exc.msg}, column {exc.colno}).") from exc
 
@@ -249,11 +253,24 @@ def _insert(section: _Section, batch: list[list[Any]], *, replace: bool) -> None
                 "Nothing was restored. Use --replace to empty the backed-up tables and restore them as they were."
             )
     _check_references(section, objects)
+    _check_storable(section, objects)
     try:
         model._base_manager.bulk_create(objects, batch_size=BATCH_SIZE)
     except DatabaseError as exc:
         raise CommandError(f"The database refused rows of {section.table}: {exc}. Nothing was restored.") from exc
     section.rows += len(objects)
+
+
+def _check_storable(section: _Section, objects: list[models.Model]) -> None:
+    """Refuse a row holding what no row may (strategy_builder.storable): bulk_create skips BaseModel.save."""
+    for obj in objects:
+        problems = obj.unstorable_values() if isinstance(obj, BaseModel) else {}
+        if problems:
+            path, errors = next(iter(problems.items()))
+            raise CommandError(
+                f"{section.table} row {shown(str(obj.pk))} holds a value no row may hold, at {path}: "
+                f"{errors[0].message} Nothing was restored."
+            )
 
 
 def _check_references(section: _Section, objects: list[models.Model]) -> None:

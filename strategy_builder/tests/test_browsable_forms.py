@@ -295,7 +295,7 @@ def test_a_refused_form_comes_back_as_filled_in_with_the_problem_beside_its_fiel
     assert response.status_code == 400
     again = html_form(response.content.decode(), "POST")
     assert (again.fields["name"].value, again.fields["parameters"].value) == ("Typo", "{fast: 5")
-    assert "Value must be valid JSON." in response.content.decode()
+    assert "Value must be valid JSON" in response.content.decode()
     assert not StrategyTemplate.objects.filter(name="Typo").exists()
 
 
