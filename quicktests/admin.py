@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from engine.errors import EngineError
+from strategy_builder.actors import actor_name
 
 from .models import QuickTest
 from .services import quicktest_delete, quicktest_rerun
@@ -74,15 +75,15 @@ class QuickTestAdmin(admin.ModelAdmin):
     def rerun(self, request: HttpRequest, queryset) -> None:
         for quicktest in queryset:
             try:
-                new = quicktest_rerun(quicktest=quicktest, actor=request.user.get_username())
+                new = quicktest_rerun(quicktest=quicktest, actor=actor_name(request.user))
             except (EngineError, ValidationError) as exc:
                 self.message_user(request, f"{quicktest}: cannot re-run: {exc}", messages.ERROR)
             else:
                 self.message_user(request, f"{quicktest}: re-run queued as {new.pk}.", messages.SUCCESS)
 
     def delete_model(self, request: HttpRequest, obj: QuickTest) -> None:
-        quicktest_delete(quicktest=obj, actor=request.user.get_username())
+        quicktest_delete(quicktest=obj, actor=actor_name(request.user))
 
     def delete_queryset(self, request: HttpRequest, queryset) -> None:
         for quicktest in queryset:
-            quicktest_delete(quicktest=quicktest, actor=request.user.get_username())
+            quicktest_delete(quicktest=quicktest, actor=actor_name(request.user))

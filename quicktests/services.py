@@ -32,6 +32,7 @@ from marketdata.services import dataset_count_bars, dataset_load_bars
 from nodes.selectors import node_template_list
 from strategies.models import StrategyInstance
 from strategies.validators import parameter_override_problems
+from strategy_builder.actors import actor_name
 
 from .catalogue import quicktest_catalogue
 from .choices import QuickTestStatus
@@ -86,7 +87,7 @@ def quicktest_create(
         parameters=merged,
         test_config=test_config,
         test_name=test_name,
-        actor=user.get_username(),
+        actor=actor_name(user),
         problems=problems,
     )
 

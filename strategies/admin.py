@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from engine.flow import flow_format_problems
+from strategy_builder.actors import actor_name
 
 from . import services
 from .models import StrategyBase, StrategyInstance, StrategyTemplate
@@ -78,8 +79,8 @@ class StrategyAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: StrategyBase, form: forms.ModelForm, change: bool) -> None:
         if not change:
-            obj.created_by = str(request.user.pk)
-        obj.updated_by = str(request.user.pk)
+            obj.created_by = actor_name(request.user)
+        obj.updated_by = actor_name(request.user)
         super().save_model(request, obj, form, change)
 
     @admin.action(description="Delete selected (soft: rows are kept and can be restored)", permissions=["change"])
