@@ -10,6 +10,16 @@ Timing
     `next_open` (there is no next bar); with `close`, exits on the last bar fill, entries are ignored
     (there would be nothing left to hold them for).
 
+Warm-up
+    There is no global warm-up period. A signal is decided from the first bar at which the inputs it
+    depends on have values: an indicator has none (NaN) during its own warm-up, a comparison or crossing
+    with a missing value is false, so each signal starts as soon as its own inputs allow, even while an
+    indicator feeding only another signal is still warming up. backtesting.py instead calls `next()` only
+    from the bar its slowest indicator has a value, for every signal alike; a strategy whose signals wait
+    on indicators of different lengths can therefore trade earlier here. Buy & hold, in the metrics,
+    starts at backtesting.py's point: the first bar at which every series the flow computed has a value
+    (engine.backtest.warm_up_bars).
+
 Entries, exits, reversals
     No pyramiding: an entry while a position is open is ignored. An exit of the held side together with
     an entry of the other side on one bar reverses the position: the old trade closes (exit reason
