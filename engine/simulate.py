@@ -76,7 +76,7 @@ from numba import njit
 from engine.bars import Bars
 from engine.config import BacktestConfig
 from engine.errors import ConfigError, DataError, Problem
-from engine.signals import StrategySignals
+from engine.signals import RISK_RANGES, StrategySignals
 
 EXIT_REASONS = ("signal", "stop_loss", "take_profit", "trailing_stop", "reversal", "end_of_data", "liquidation")
 SIGNAL, STOP_LOSS, TAKE_PROFIT, TRAILING_STOP, REVERSAL, END_OF_DATA, LIQUIDATION = range(len(EXIT_REASONS))
@@ -216,28 +216,18 @@ def _signal_codes(signals: StrategySignals, n: int, direction: str) -> np.ndarra
 
 
 def _risk_settings(signals: StrategySignals) -> tuple[float, float, float]:
-    """Stop loss, take profit and trailing stop as fractions (NaN when unset), after checking their ranges."""
+    """Stop loss, take profit and trailing stop as fractions (NaN when unset), after checking them and the
+    position size against RISK_RANGES (the ranges the node library's schemas declare)."""
     problems = []
-    values = []
-    for name, upper in (("stop_loss", 1.0), ("take_profit", np.inf), ("trailing_stop", 1.0)):
+    for name in ("stop_loss", "take_profit", "trailing_stop", "position_size"):
         value = getattr(signals, name)
-        if value is None:
-            values.append(np.nan)
-            continue
-        if not (0 < value < upper):
-            bound = "between 0 and 1 (exclusive)" if upper == 1.0 else "greater than 0"
-            problems.append(Problem(code="out_of_range", message=f"{name}: must be {bound}, not {value}.", field=name))
-        values.append(float(value))
-    size = signals.position_size
-    if size is not None and not (0 < size <= 1):
-        problems.append(
-            Problem(
-                code="out_of_range", message=f"position_size: must be in (0, 1], not {size}.", field="position_size"
-            )
-        )
+        if value is not None and (message := RISK_RANGES[name].problem(name, value)):
+            problems.append(Problem(code="out_of_range", message=message, field=name))
     if problems:
         raise ConfigError(problems)
-    return values[0], values[1], values[2]
+    levels = (signals.stop_loss, signals.take_profit, signals.trailing_stop)
+    stop_loss, take_profit, trailing_stop = (np.nan if value is None else float(value) for value in levels)
+    return stop_loss, take_profit, trailing_stop
 
 
 @njit(cache=True, nogil=True)
