@@ -315,8 +315,9 @@ def _moment(value: Any, *, end_of_day: bool = False) -> datetime | None:
     if not isinstance(value, str):
         raise ValueError(f"must be an ISO 8601 date or datetime string, not {value!r}.")
     try:
-        moment = parse_datetime(value)
-        day = None if moment else parse_date(value)
+        # The date first: parse_datetime reads "2024-01-31" too, as its first instant.
+        day = parse_date(value)
+        moment = None if day else parse_datetime(value)
     except ValueError:
         moment = day = None
     if day is not None:
