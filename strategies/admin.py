@@ -16,6 +16,7 @@ from django.http import HttpRequest
 
 from engine.flow import flow_format_problems
 from strategy_builder.actors import actor_name
+from strategy_builder.admin_users import UserNamesMixin
 
 from . import services
 from .models import StrategyBase, StrategyInstance, StrategyTemplate
@@ -46,9 +47,9 @@ class StrategyAdminForm(forms.ModelForm):
         return value
 
 
-class StrategyAdmin(admin.ModelAdmin):
+class StrategyAdmin(UserNamesMixin, admin.ModelAdmin):
     form = StrategyAdminForm
-    list_display = ("name", "user_id", "status", "is_deleted", "created_at", "updated_at")
+    list_display = ("name", "owner", "status", "is_deleted", "created_at", "updated_at")
     list_filter = ("status", "is_deleted", "created_at", "updated_at")
     search_fields = ("=id", "=user_id", "name")
     date_hierarchy = "created_at"
@@ -57,7 +58,7 @@ class StrategyAdmin(admin.ModelAdmin):
         "id",
         "name",
         "description",
-        "user_id",
+        ("user_id", "owner"),
         "status",
         "logic_flow",
         "parameters",
@@ -68,7 +69,16 @@ class StrategyAdmin(admin.ModelAdmin):
         "updated_at",
         "updated_by",
     )
-    readonly_fields = ("id", "is_deleted", "deleted_at", "created_at", "created_by", "updated_at", "updated_by")
+    readonly_fields = (
+        "id",
+        "owner",
+        "is_deleted",
+        "deleted_at",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+    )
     actions = ("soft_delete_selected", "restore_selected")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -119,7 +129,7 @@ class StrategyTemplateAdmin(StrategyAdmin):
 
 @admin.register(StrategyInstance)
 class StrategyInstanceAdmin(StrategyAdmin):
-    list_display = ("name", "user_id", "status", "template", "is_deleted", "created_at", "updated_at")
+    list_display = ("name", "owner", "status", "template", "is_deleted", "created_at", "updated_at")
     list_select_related = ("template",)
     raw_id_fields = ("template",)
     fields = (*StrategyAdmin.fields[:5], "template", *StrategyAdmin.fields[5:])
