@@ -160,9 +160,12 @@ def test_generation_time_is_rounded(staff_client):
     assert "12.3 ms" in page and "0.0123456" not in page
 
 
-def test_the_owner_filter_lists_usernames(staff_client):
-    _generation(UserFactory(username="ada"))
+def test_the_owner_filter_lists_usernames_and_filters_by_owner(staff_client):
+    ada, grace = UserFactory(username="ada"), UserFactory(username="grace")
+    mine, _ = _generation(ada), _generation(grace)
 
     page = staff_client.get("/admin/codegen/codegeneration/").content.decode()
+    filtered = staff_client.get("/admin/codegen/codegeneration/", {"user_id": str(ada.pk)})
 
-    assert 'title="ada">ada</a>' in page or ">ada</a></li>" in page
+    assert f'<a href="?user_id={ada.pk}">ada</a></li>' in page
+    assert [row.pk for row in filtered.context["cl"].result_list] == [mine.pk]
