@@ -9,8 +9,17 @@ from engine.library import load_system_templates
 BEFORE, AFTER = [("nodes", "0002_id_database_default")], [("nodes", "0003_risk_stop_ranges")]
 
 
+@pytest.fixture
+def back_to_latest():
+    """Whatever the test leaves the schema at, the later tests get the latest migrations."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
-def test_stored_stop_schemas_get_the_librarys_upper_bounds():
+def test_stored_stop_schemas_get_the_librarys_upper_bounds(back_to_latest):
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     NodeTemplate = executor.loader.project_state(BEFORE).apps.get_model("nodes", "NodeTemplate")
@@ -35,4 +44,3 @@ def test_stored_stop_schemas_get_the_librarys_upper_bounds():
 
     stored = {t.name: t.parameter_schema for t in NodeTemplate.objects.all()}
     assert stored == {name: library[name]["parameter_schema"] for name in ("stop_loss", "trailing_stop", "take_profit")}
-    MigrationExecutor(connection).migrate(executor.loader.graph.leaf_nodes())

@@ -20,10 +20,13 @@ def _rename(apps, mapping_of):
     for model_name in MODELS:
         model = apps.get_model("sessions_app", model_name)
         for field in ACTOR_FIELDS:
-            rows = model._base_manager.filter(**{f"{field}__in": list(mapping)}).values_list("pk", field)
+            stored = model._base_manager.order_by().values_list(field, flat=True).distinct()
+            renamed = [value for value in stored if value in mapping]
             by_new_value = defaultdict(list)
-            for pk, old in rows.iterator():
-                by_new_value[mapping[old]].append(pk)
+            for start in range(0, len(renamed), BATCH):
+                rows = model._base_manager.filter(**{f"{field}__in": renamed[start : start + BATCH]})
+                for pk, old in rows.values_list("pk", field).iterator():
+                    by_new_value[mapping[old]].append(pk)
             for new, pks in by_new_value.items():
                 for start in range(0, len(pks), BATCH):
                     model._base_manager.filter(pk__in=pks[start : start + BATCH]).update(**{field: new})
