@@ -136,7 +136,8 @@ def main() -> None:
     print(f"  first run (cold)          {cold_ms:7.1f} ms   (reads the engine sources the module copies)")
     print(
         f"  module: {report.line_count} lines, {len(module.code.encode()):,} bytes, {len(report.functions)} functions, "
-        f"highest complexity {report.complexity} ({report.as_dict()['complexity']['most_complex']})"
+        f"strategy complexity {report.complexity}, highest {report.as_dict()['complexity']['module_max']} "
+        f"({report.as_dict()['complexity']['most_complex']})"
     )
 
 

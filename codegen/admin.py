@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from strategy_builder.admin_users import OwnerListFilter, UserNamesMixin
+
 from .models import CodeGeneration
 from .services import codegen_delete
 
@@ -16,23 +18,23 @@ def _pre(text: str) -> str:
 
 
 @admin.register(CodeGeneration)
-class CodeGenerationAdmin(admin.ModelAdmin):
+class CodeGenerationAdmin(UserNamesMixin, admin.ModelAdmin):
     """Generations are records: staff read them (code in monospace, checks as JSON) and may delete them."""
 
     list_display = (
         "__str__",
         "validation_status",
-        "user_id",
+        "owner",
         "instance",
         "code_version",
         "line_count",
         "complexity_score",
-        "generation_time",
+        "generated_in",
         "created_at",
     )
     list_filter = (
         "validation_status",
-        "user_id",
+        OwnerListFilter,
         ("instance", admin.RelatedOnlyFieldListFilter),
         "code_version",
         "created_at",
@@ -44,7 +46,7 @@ class CodeGenerationAdmin(admin.ModelAdmin):
     fields = (
         "id",
         "instance",
-        "user_id",
+        "owner",
         "validation_status",
         "syntax_check_passed",
         "security_check_passed",
@@ -52,7 +54,7 @@ class CodeGenerationAdmin(admin.ModelAdmin):
         "code_version",
         "line_count",
         "complexity_score",
-        "generation_time",
+        "generated_in",
         "created_at",
         "created_by",
         "validation_result_pretty",
@@ -67,6 +69,10 @@ class CodeGenerationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # generated code is a record: readable, never edited
+
+    @admin.display(description="generation time", ordering="generation_time")
+    def generated_in(self, obj: CodeGeneration) -> str:
+        return "—" if obj.generation_time is None else f"{obj.generation_time * 1000:,.1f} ms"
 
     @admin.display(description="generated code")
     def code(self, obj: CodeGeneration) -> str:

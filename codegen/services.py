@@ -30,6 +30,7 @@ from engine.errors import EngineError, FlowError, Problem
 from quicktests.catalogue import quicktest_catalogue
 from strategies.models import StrategyInstance
 from strategies.validators import parameter_override_problems
+from strategy_builder.actors import actor_name
 
 from .choices import ValidationStatus
 from .models import CodeGeneration
@@ -59,7 +60,7 @@ def codegen_generate(
         raise EngineError(problems)
     flow = copy.deepcopy(instance.logic_flow)
     values = {**instance.parameters, **(parameters or {})}
-    actor = user.get_username()
+    actor = actor_name(user)
     record = {
         "instance": instance,
         "user_id": str(user.pk),
@@ -111,4 +112,4 @@ def _flow_error(record: dict[str, Any], exc: FlowError, elapsed: float) -> CodeG
 
 def codegen_delete(*, generation: CodeGeneration, user) -> None:
     """Soft delete: the generation disappears from the API; it no longer counts as a duplicate."""
-    generation.soft_delete(by=user.get_username())
+    generation.soft_delete(by=actor_name(user))

@@ -212,14 +212,32 @@ def bars_from_frame(df: pd.DataFrame) -> Bars:
 
 
 def write_csv(bars: Bars, path_or_buffer: str | os.PathLike[str] | IO[bytes]) -> None:
-    """Write bars as CSV with ISO 8601 UTC timestamps, in the coarsest unit that keeps them exact."""
+    """Write bars as CSV with ISO 8601 UTC timestamps, in the coarsest unit that keeps them exact: the
+    format `read_csv` and generated modules read (see `iter_csv`)."""
+    if isinstance(path_or_buffer, str | os.PathLike):
+        with open(path_or_buffer, "wb") as file:
+            file.writelines(iter_csv(bars))
+    else:
+        path_or_buffer.writelines(iter_csv(bars))
+
+
+def iter_csv(bars: Bars, *, chunk_rows: int = 65_536) -> Iterator[bytes]:
+    """The CSV `write_csv` writes, in pieces of `chunk_rows` bars (the header with the first), so a large
+    series can be streamed without building the whole text: columns timestamp, open, high, low, close,
+    volume; timestamps ISO 8601 UTC ("2024-01-31 09:30:00Z"), in one unit for the whole series, the
+    coarsest that keeps every one exact; numbers as their shortest exact decimal."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     unit = next(u for u, ns in _NS_PER_UNIT.items() if not np.any(bars.timestamp % ns))
-    timestamps = pa.array(bars.timestamp // _NS_PER_UNIT[unit], pa.timestamp(unit, tz="UTC"))
-    table = pa.table({"timestamp": timestamps, **{field: bars.field(field) for field in FIELDS}})
-    pacsv.write_csv(table, path_or_buffer, write_options=pacsv.WriteOptions(quoting_header="none"))
+    for start in range(0, max(len(bars), 1), chunk_rows):
+        part = bars.slice(start, start + chunk_rows)
+        timestamps = pa.array(part.timestamp // _NS_PER_UNIT[unit], pa.timestamp(unit, tz="UTC"))
+        table = pa.table({"timestamp": timestamps, **{field: part.field(field) for field in FIELDS}})
+        buffer = io.BytesIO()
+        options = pacsv.WriteOptions(include_header=start == 0, quoting_header="none")
+        pacsv.write_csv(table, buffer, write_options=options)
+        yield buffer.getvalue()
 
 
 def _contents(path_or_buffer: Any) -> bytes | mmap.mmap:

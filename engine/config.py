@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from engine.errors import ConfigError, Problem
 from engine.limits import number_problem, shown
+from engine.signals import RISK_RANGES
 
 CONFIG_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -51,8 +52,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "size": {
             "description": "Fraction of equity committed to each position (commission included).",
             "type": "number",
-            "exclusiveMinimum": 0,
-            "maximum": 1,
+            **RISK_RANGES["position_size"].json_schema(),  # as a Position Size node's fraction
             "default": 1.0,
         },
         "whole_units": {

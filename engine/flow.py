@@ -15,8 +15,8 @@ the values. Every problem carries a machine-readable code and the node id, edge 
     unknown_template   no template has this name          unknown_version    the template has no such version
     deleted_template   the template was deleted           invalid_template   a custom template that cannot be used
     recursive_template a custom template that (through others) uses itself
-    invalid_params     a param fails the template's JSON Schema (after defaults), or holds a number no run can
-                       use (an integer beyond 64 bits, NaN: engine.limits), named in `field`
+    invalid_params     a param fails the template's JSON Schema (after defaults) or a risk setting's range, or
+                       holds a number no run can use (an integer beyond 64 bits, NaN: engine.limits), named in `field`
     unbound_param      {"$param": name} with no value in `parameters`
     unknown_node       an edge names a node that is not in the flow
     unknown_port       an edge names a port the node does not have
@@ -46,6 +46,7 @@ from .errors import FlowError, Problem
 from .flowformat import FORMAT_CODES, PARAM_BINDING, SCHEMA_VERSION, FlowEdge, FlowNode, flow_format_problems, read_flow
 from .limits import number_problem, shown
 from .ops import OPERATIONS, SIGNAL_KINDS, RiskOp
+from .signals import RISK_RANGES
 from .templates import params_problems
 
 ENTRY_SIGNALS = ("entry_long", "entry_short")
@@ -341,6 +342,7 @@ class _Analysis:
             for p in params_problems(schema, params, field=field_prefix, node_id=node.id)
             if p.field not in {u.field for u in unusable}  # its message would echo the whole number
         ]
+        found = _with_risk_range(node, spec, params, found, field_prefix)
         for rule in spec.validation_rules.get("param_order", []) if spec.is_system else []:
             lower, upper = rule["lower"], rule["upper"]
             if not found and params[lower] > params[upper]:
@@ -592,6 +594,28 @@ def _strongly_connected(graph: Mapping[str, list[str]]) -> list[list[str]]:
                         break
                 components.append(component)
     return components
+
+
+def _with_risk_range(
+    node: _Node, spec: TemplateSpec, params: Mapping[str, Any], found: list[Problem], field_prefix: str
+) -> list[Problem]:
+    """`found`, with a risk setting the simulation cannot run (a 100 % stop loss ...) reported against
+    RISK_RANGES in the parameter's own units (percent for a stop), in place of what the schema said about
+    that parameter: the range holds whatever the template's schema allows."""
+    hints = spec.execution_hints or {}
+    setting, param, scale = hints.get("setting"), hints.get("param"), hints.get("scale")
+    if not isinstance(OPERATIONS.get(spec.op), RiskOp) or setting not in RISK_RANGES or param not in params:
+        return found
+    value = params[param]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not isinstance(scale, int | float):
+        return found  # the schema has said what is wrong with it
+    message = RISK_RANGES[setting].problem(param, value, scale=float(scale))
+    if message is None:
+        return found
+    field = f"{field_prefix}.{param}"
+    return [p for p in found if p.field != field] + [
+        Problem("invalid_params", f"{field_prefix}.{message}", node_id=node.id, field=field)
+    ]
 
 
 # -- compilation ----------------------------------------------------------------------------------------

@@ -10,6 +10,16 @@ Timing
     `next_open` (there is no next bar); with `close`, exits on the last bar fill, entries are ignored
     (there would be nothing left to hold them for).
 
+Warm-up
+    There is no global warm-up period. A signal is decided from the first bar at which the inputs it
+    depends on have values: an indicator has none (NaN) during its own warm-up, a comparison or crossing
+    with a missing value is false, so each signal starts as soon as its own inputs allow, even while an
+    indicator feeding only another signal is still warming up. backtesting.py instead calls `next()` only
+    from the bar its slowest indicator has a value, for every signal alike; a strategy whose signals wait
+    on indicators of different lengths can therefore trade earlier here. Buy & hold, in the metrics,
+    starts at backtesting.py's point: the first bar at which every series the flow computed has a value
+    (engine.backtest.warm_up_bars).
+
 Entries, exits, reversals
     No pyramiding: an entry while a position is open is ignored. An exit of the held side together with
     an entry of the other side on one bar reverses the position: the old trade closes (exit reason
@@ -66,7 +76,7 @@ from numba import njit
 from engine.bars import Bars
 from engine.config import BacktestConfig
 from engine.errors import ConfigError, DataError, Problem
-from engine.signals import StrategySignals
+from engine.signals import RISK_RANGES, StrategySignals
 
 EXIT_REASONS = ("signal", "stop_loss", "take_profit", "trailing_stop", "reversal", "end_of_data", "liquidation")
 SIGNAL, STOP_LOSS, TAKE_PROFIT, TRAILING_STOP, REVERSAL, END_OF_DATA, LIQUIDATION = range(len(EXIT_REASONS))
@@ -206,28 +216,18 @@ def _signal_codes(signals: StrategySignals, n: int, direction: str) -> np.ndarra
 
 
 def _risk_settings(signals: StrategySignals) -> tuple[float, float, float]:
-    """Stop loss, take profit and trailing stop as fractions (NaN when unset), after checking their ranges."""
+    """Stop loss, take profit and trailing stop as fractions (NaN when unset), after checking them and the
+    position size against RISK_RANGES (the ranges the node library's schemas declare)."""
     problems = []
-    values = []
-    for name, upper in (("stop_loss", 1.0), ("take_profit", np.inf), ("trailing_stop", 1.0)):
+    for name in ("stop_loss", "take_profit", "trailing_stop", "position_size"):
         value = getattr(signals, name)
-        if value is None:
-            values.append(np.nan)
-            continue
-        if not (0 < value < upper):
-            bound = "between 0 and 1 (exclusive)" if upper == 1.0 else "greater than 0"
-            problems.append(Problem(code="out_of_range", message=f"{name}: must be {bound}, not {value}.", field=name))
-        values.append(float(value))
-    size = signals.position_size
-    if size is not None and not (0 < size <= 1):
-        problems.append(
-            Problem(
-                code="out_of_range", message=f"position_size: must be in (0, 1], not {size}.", field="position_size"
-            )
-        )
+        if value is not None and (message := RISK_RANGES[name].problem(name, value)):
+            problems.append(Problem(code="out_of_range", message=message, field=name))
     if problems:
         raise ConfigError(problems)
-    return values[0], values[1], values[2]
+    levels = (signals.stop_loss, signals.take_profit, signals.trailing_stop)
+    stop_loss, take_profit, trailing_stop = (np.nan if value is None else float(value) for value in levels)
+    return stop_loss, take_profit, trailing_stop
 
 
 @njit(cache=True, nogil=True)

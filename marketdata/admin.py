@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from engine.errors import DataError
+from strategy_builder.admin_users import UserNamesMixin
 
 from .choices import Timeframe
 from .models import Dataset
@@ -27,7 +28,7 @@ class DatasetUploadForm(forms.Form):
 
 
 @admin.register(Dataset)
-class DatasetAdmin(admin.ModelAdmin):
+class DatasetAdmin(UserNamesMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "symbol",
@@ -41,11 +42,14 @@ class DatasetAdmin(admin.ModelAdmin):
     list_filter = ("timeframe", ("user_id", admin.EmptyFieldListFilter), "created_at")
     search_fields = ("name", "symbol", "source", "user_id")
     date_hierarchy = "created_at"
-    readonly_fields = [field.name for field in Dataset._meta.fields if field.name not in ("name",)]
+    exclude = ("user_id",)  # shown as the owner
+    readonly_fields = [
+        "owner" if field.name == "user_id" else field.name for field in Dataset._meta.fields if field.name != "name"
+    ]
 
     @admin.display(description="owner", ordering="user_id")
     def owner(self, dataset: Dataset) -> str:
-        return "shared" if dataset.is_shared else dataset.user_id
+        return "shared" if dataset.is_shared else self.user_link(dataset, dataset.user_id)
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
         if not self.has_add_permission(request):

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 from django.db.models import Q, QuerySet
 from django.http import Http404
+
+from engine.bars import Bars
 
 from .models import Dataset
 
@@ -19,3 +24,16 @@ def dataset_get(*, user, dataset_id: str) -> Dataset:
         return dataset_list(user=user).get(pk=dataset_id)
     except (Dataset.DoesNotExist, ValueError) as exc:
         raise Http404(f"No dataset {dataset_id!r}.") from exc
+
+
+def dataset_csv_filename(dataset: Dataset, bars: Bars) -> str:
+    """The download's file name: symbol, timeframe and the dates of the first and last bar it holds
+    ("EUR-USD_1h_20240101-20240630.csv"), in characters every file system takes."""
+    first, last = (_day(ns) for ns in (bars.timestamp[0], bars.timestamp[-1]))
+    stem = re.sub(r"[^A-Za-z0-9.]+", "-", f"{dataset.symbol}").strip("-.") or "bars"
+    timeframe = re.sub(r"[^A-Za-z0-9]+", "", dataset.timeframe)
+    return f"{stem}_{timeframe}_{first}-{last}.csv"
+
+
+def _day(ns) -> str:
+    return str(np.datetime64(int(ns), "ns").astype("datetime64[D]")).replace("-", "")

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.forms.fields import InvalidJSONInput
 from django.http import HttpRequest
 
+from strategy_builder.admin_users import UserNamesMixin
 from strategy_builder.forms import JSONField
 from strategy_builder.storable import text_problem
 
@@ -86,7 +87,7 @@ def _owner_problem(user_id: str | None) -> str | None:
 
 
 @admin.register(NodeTemplate)
-class NodeTemplateAdmin(admin.ModelAdmin):
+class NodeTemplateAdmin(UserNamesMixin, admin.ModelAdmin):
     form = NodeTemplateAdminForm
     formfield_overrides = {
         models.JSONField: {
@@ -101,7 +102,7 @@ class NodeTemplateAdmin(admin.ModelAdmin):
         "category",
         "version",
         "is_system_template",
-        "user_id",
+        "owner",
         "usage_count",
         "is_deleted",
         "updated_at",
@@ -153,7 +154,19 @@ class NodeTemplateAdmin(admin.ModelAdmin):
         if obj is None:
             return self.readonly_fields
         # Flows refer to a template by name; who owns it is settled when it is created.
-        return ("name", "is_system_template", "user_id", *self.readonly_fields)
+        return ("name", "is_system_template", "owner", *self.readonly_fields)
+
+    def get_fieldsets(self, request: HttpRequest, obj: NodeTemplate | None = None):
+        if obj is None:
+            return self.fieldsets  # the owner is typed in, as a user id
+        return [
+            (name, {**options, "fields": tuple("owner" if f == "user_id" else f for f in options["fields"])})
+            for name, options in self.fieldsets
+        ]
+
+    @admin.display(description="owner", ordering="user_id")
+    def owner(self, obj: NodeTemplate) -> str:
+        return "system" if obj.is_system_template else self.user_link(obj, obj.user_id)
 
     def has_delete_permission(self, request: HttpRequest, obj: NodeTemplate | None = None) -> bool:
         if obj is not None and obj.is_system_template and not request.user.is_superuser:

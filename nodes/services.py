@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from engine.catalogue import system_catalogue
 from engine.errors import Problem
 from engine.templates import template_problems, version_key
+from strategy_builder.actors import actor_name
 
 from .models import NodeTemplate
 from .selectors import DEFINITION_FIELDS, node_template_as_engine_dict, parameter_schema_limits
@@ -33,10 +34,6 @@ IMMUTABLE_FIELDS = ("name",)
 SEED_ACTOR = "seed_node_templates"
 
 _VERSION_SUFFIX_RE = re.compile(r"_v\d+_\d+_\d+$")
-
-
-def _actor_name(actor: AbstractUser) -> str:
-    return actor.get_username()
 
 
 def _name_clash_message(template: NodeTemplate) -> str | None:
@@ -174,8 +171,8 @@ def node_template_create(
         validation_rules=validation_rules,
         icon=icon,
         color=color,
-        created_by=_actor_name(actor),
-        updated_by=_actor_name(actor),
+        created_by=actor_name(actor),
+        updated_by=actor_name(actor),
     )
     _ensure_may_write(actor, template)
     node_template_validate(template=template)
@@ -211,7 +208,7 @@ def node_template_update(*, template: NodeTemplate, actor: AbstractUser, data: M
     updated = copy.copy(template)
     for name in changed:
         setattr(updated, name, data[name])
-    updated.updated_by = _actor_name(actor)
+    updated.updated_by = actor_name(actor)
     node_template_validate(template=updated)
     _save(updated, update_fields=[*changed, "updated_by"])
     return updated
@@ -219,14 +216,14 @@ def node_template_update(*, template: NodeTemplate, actor: AbstractUser, data: M
 
 def node_template_soft_delete(*, template: NodeTemplate, actor: AbstractUser) -> NodeTemplate:
     _ensure_may_write(actor, template)
-    template.soft_delete(by=_actor_name(actor))
+    template.soft_delete(by=actor_name(actor))
     return template
 
 
 def node_template_restore(*, template: NodeTemplate, actor: AbstractUser) -> NodeTemplate:
     _ensure_may_write(actor, template)
     if template.is_deleted:
-        template.restore(by=_actor_name(actor))
+        template.restore(by=actor_name(actor))
     return template
 
 
@@ -267,7 +264,7 @@ def node_template_duplicate_as_new_version(*, template: NodeTemplate, actor: Abs
     duplicate.version = version
     duplicate.is_system_template = template.is_system_template
     duplicate.user_id = template.user_id
-    duplicate.created_by = duplicate.updated_by = _actor_name(actor)
+    duplicate.created_by = duplicate.updated_by = actor_name(actor)
     node_template_validate(template=duplicate)
     _save(duplicate, force_insert=True)
     return duplicate

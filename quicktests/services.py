@@ -38,6 +38,7 @@ from marketdata.services import dataset_count_bars, dataset_load_bars
 from nodes.selectors import node_template_list
 from strategies.models import StrategyInstance
 from strategies.validators import parameter_override_problems
+from strategy_builder.actors import actor_name
 from strategy_builder.api.exceptions import QueueUnavailable
 
 from .catalogue import quicktest_catalogue
@@ -101,7 +102,7 @@ def quicktest_create(
         parameters=merged,
         test_config=test_config,
         test_name=test_name,
-        actor=user.get_username(),
+        actor=actor_name(user),
         problems=problems,
     )
 
@@ -364,8 +365,9 @@ def _moment(value: Any, *, end_of_day: bool = False) -> datetime | None:
     if not isinstance(value, str):
         raise ValueError(f"must be an ISO 8601 date or datetime string, not {value!r}.")
     try:
-        moment = parse_datetime(value)
-        day = None if moment else parse_date(value)
+        # The date first: parse_datetime reads "2024-01-31" too, as its first instant.
+        day = parse_date(value)
+        moment = None if day else parse_datetime(value)
     except ValueError:
         moment = day = None
     if day is not None:

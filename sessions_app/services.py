@@ -24,6 +24,7 @@ from nodes.selectors import node_catalogue_for_user
 from strategies.selectors import strategy_instance_list
 from strategies.services import strategy_instance_create, strategy_instance_update
 from strategies.validators import empty_flow
+from strategy_builder.actors import actor_name
 
 from . import drafts
 from .choices import SessionType
@@ -86,8 +87,8 @@ def session_start(
         draft_metadata=metadata,
         last_activity_at=now,
         expires_at=now + settings.SESSION_IDLE_EXPIRY,
-        created_by=uid,
-        updated_by=uid,
+        created_by=actor_name(user),
+        updated_by=actor_name(user),
     )
 
 
@@ -129,7 +130,7 @@ def session_save(
     if session_name is not UNSET:
         session.session_name = session_name
     _touch(session, now)
-    session.updated_by = uid
+    session.updated_by = actor_name(user)
     session.save()
     return session
 
@@ -188,7 +189,7 @@ def session_close(*, session: BuilderSession, user, now: datetime | None = None)
     session.is_active = False
     session.lock_info = None
     session.last_activity_at = now
-    session.updated_by = str(user.pk)
+    session.updated_by = actor_name(user)
     session.save(update_fields=["is_active", "lock_info", "last_activity_at", "updated_by"])
     return session
 
@@ -258,7 +259,7 @@ def session_commit(
         "instance_base": instance.updated_at.isoformat(),
     }
     _touch(session, now)
-    session.updated_by = str(user.pk)
+    session.updated_by = actor_name(user)
     session.save()
     return session
 

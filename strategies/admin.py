@@ -16,6 +16,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from engine.flow import flow_format_problems
+from strategy_builder.actors import actor_name
+from strategy_builder.admin_users import UserNamesMixin
 from strategy_builder.forms import JSONField
 
 from . import services
@@ -47,10 +49,10 @@ class StrategyAdminForm(forms.ModelForm):
         return value
 
 
-class StrategyAdmin(admin.ModelAdmin):
+class StrategyAdmin(UserNamesMixin, admin.ModelAdmin):
     form = StrategyAdminForm
     formfield_overrides = {models.JSONField: {"form_class": JSONField}}
-    list_display = ("name", "user_id", "status", "is_deleted", "created_at", "updated_at")
+    list_display = ("name", "owner", "status", "is_deleted", "created_at", "updated_at")
     list_filter = ("status", "is_deleted", "created_at", "updated_at")
     search_fields = ("=id", "=user_id", "name")
     date_hierarchy = "created_at"
@@ -59,7 +61,7 @@ class StrategyAdmin(admin.ModelAdmin):
         "id",
         "name",
         "description",
-        "user_id",
+        ("user_id", "owner"),
         "status",
         "logic_flow",
         "parameters",
@@ -70,7 +72,16 @@ class StrategyAdmin(admin.ModelAdmin):
         "updated_at",
         "updated_by",
     )
-    readonly_fields = ("id", "is_deleted", "deleted_at", "created_at", "created_by", "updated_at", "updated_by")
+    readonly_fields = (
+        "id",
+        "owner",
+        "is_deleted",
+        "deleted_at",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+    )
     actions = ("soft_delete_selected", "restore_selected")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -81,8 +92,8 @@ class StrategyAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: StrategyBase, form: forms.ModelForm, change: bool) -> None:
         if not change:
-            obj.created_by = str(request.user.pk)
-        obj.updated_by = str(request.user.pk)
+            obj.created_by = actor_name(request.user)
+        obj.updated_by = actor_name(request.user)
         super().save_model(request, obj, form, change)
 
     @admin.action(description="Delete selected (soft: rows are kept and can be restored)", permissions=["change"])
@@ -121,7 +132,7 @@ class StrategyTemplateAdmin(StrategyAdmin):
 
 @admin.register(StrategyInstance)
 class StrategyInstanceAdmin(StrategyAdmin):
-    list_display = ("name", "user_id", "status", "template", "is_deleted", "created_at", "updated_at")
+    list_display = ("name", "owner", "status", "template", "is_deleted", "created_at", "updated_at")
     list_select_related = ("template",)
     raw_id_fields = ("template",)
     fields = (*StrategyAdmin.fields[:5], "template", *StrategyAdmin.fields[5:])

@@ -19,6 +19,7 @@ from engine.catalogue import Catalogue
 from engine.errors import Problem
 from engine.flow import validate_flow
 from nodes.selectors import node_catalogue_for_user, node_catalogue_rows
+from strategy_builder.actors import actor_name
 
 from . import selectors
 from .choices import StrategyStatus
@@ -26,10 +27,6 @@ from .models import StrategyBase, StrategyInstance, StrategyTemplate
 from .validators import empty_flow, validate_logic_flow, validate_parameters
 
 UPDATABLE_FIELDS = frozenset({"name", "description", "logic_flow", "parameters"})
-
-
-def _actor(user: AbstractBaseUser) -> str:
-    return str(user.pk)
 
 
 def _full_check(strategy: StrategyBase) -> None:
@@ -58,7 +55,7 @@ def _apply_update(strategy: StrategyBase, *, user: AbstractBaseUser, data: Mappi
         setattr(strategy, field, data[field])
     if changed:
         _full_check(strategy)
-        strategy.updated_by = _actor(user)
+        strategy.updated_by = actor_name(user)
         strategy.save(update_fields=[*changed, "updated_by"])
     return changed
 
@@ -78,8 +75,8 @@ def strategy_template_create(
         description=description,
         logic_flow=empty_flow() if logic_flow is None else logic_flow,
         parameters={} if parameters is None else parameters,
-        created_by=_actor(user),
-        updated_by=_actor(user),
+        created_by=actor_name(user),
+        updated_by=actor_name(user),
     )
     _full_check(template)
     template.save(force_insert=True)
@@ -97,11 +94,11 @@ def strategy_template_update(
 
 def strategy_template_delete(*, template: StrategyTemplate, user: AbstractBaseUser) -> None:
     """Soft delete: the row stays (instances still name it as their origin) but no one sees it."""
-    template.soft_delete(by=_actor(user))
+    template.soft_delete(by=actor_name(user))
 
 
 def strategy_template_restore(*, template: StrategyTemplate, user: AbstractBaseUser) -> None:
-    template.restore(by=_actor(user))
+    template.restore(by=actor_name(user))
 
 
 @transaction.atomic
@@ -138,8 +135,8 @@ def strategy_instance_create(
         description=description,
         logic_flow=empty_flow() if logic_flow is None else logic_flow,
         parameters={} if parameters is None else parameters,
-        created_by=_actor(user),
-        updated_by=_actor(user),
+        created_by=actor_name(user),
+        updated_by=actor_name(user),
     )
     _full_check(instance)
     instance.save(force_insert=True)
@@ -158,7 +155,7 @@ def strategy_instance_update(
 def _set_status(instance: StrategyInstance, *, user: AbstractBaseUser, status: StrategyStatus) -> StrategyInstance:
     if instance.status != status:
         instance.status = status
-        instance.updated_by = _actor(user)
+        instance.updated_by = actor_name(user)
         instance.save(update_fields=["status", "updated_by"])
     return instance
 
@@ -174,11 +171,11 @@ def strategy_instance_unarchive(*, instance: StrategyInstance, user: AbstractBas
 
 def strategy_instance_delete(*, instance: StrategyInstance, user: AbstractBaseUser) -> None:
     """Soft delete: the row and its quick tests, code and sessions stay, hidden, until a purge."""
-    instance.soft_delete(by=_actor(user))
+    instance.soft_delete(by=actor_name(user))
 
 
 def strategy_instance_restore(*, instance: StrategyInstance, user: AbstractBaseUser) -> None:
-    instance.restore(by=_actor(user))
+    instance.restore(by=actor_name(user))
 
 
 def strategy_validate(*, strategy: StrategyBase, user: AbstractBaseUser) -> list[Problem]:

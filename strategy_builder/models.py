@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import NotSupportedError, models
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -14,6 +14,39 @@ from .storable import json_problems
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+class RandomUUID(models.Func):
+    """A fresh UUID as the 36-character string the ids hold, computed by the database itself: the spec's
+    `DEFAULT UUID`, for rows another client inserts without an id (the ORM gives its own, `new_id`).
+
+    Django's UUID4 does not fit: it needs MariaDB 11.7 (UUID_V4; MySQL has none), and on SQLite it calls a
+    function Django registers on its own connections, so an insert from any other client would fail. Here
+    MySQL 8 and MariaDB use UUID() (a version-1 UUID), and SQLite builds a version-4 UUID from its
+    built-in randomblob() and random(), which every SQLite client has.
+    """
+
+    output_field = models.CharField(max_length=36)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError(f"No database UUID default for {connection.vendor}.")
+
+    def as_mysql(self, compiler, connection, **extra_context):
+        return "UUID()", []
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        def hex_(n):
+            return f"lower(hex(randomblob({n})))"
+
+        variant = "substr('89ab', 1 + (random() & 3), 1)"  # the top bits of the 4th group: 10xx
+        return (
+            f"{hex_(4)} || '-' || {hex_(2)} || '-4' || substr({hex_(2)}, 2) || '-' || {variant} "
+            f"|| substr({hex_(2)}, 2) || '-' || {hex_(6)}",
+            [],
+        )
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return "gen_random_uuid()::text", []
 
 
 class SoftDeleteQuerySet(models.QuerySet):
@@ -49,7 +82,7 @@ class AllObjectsManager(models.Manager.from_queryset(SoftDeleteQuerySet)):
 
 
 class BaseModel(models.Model):
-    id = models.CharField(primary_key=True, max_length=36, default=new_id, editable=False)
+    id = models.CharField(primary_key=True, max_length=36, default=new_id, db_default=RandomUUID(), editable=False)
     created_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)
     updated_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)
     is_deleted = models.BooleanField(default=False, db_default=False)

@@ -1,6 +1,8 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from codegen.models import CodeGeneration
+from codegen.selectors import code_generation_run_instructions
 from strategy_builder.api.fields import JSONField
 from strategy_builder.api.serializers import StrictInputMixin
 
@@ -32,7 +34,25 @@ class CodeGenerationListSerializer(serializers.ModelSerializer):
         ]
 
 
+class RunInstructionsSerializer(serializers.Serializer):
+    module = serializers.CharField(help_text="The module's file name, as downloaded.")
+    module_url = serializers.CharField(help_text="Where to download the module.")
+    quick_test = serializers.CharField(
+        allow_null=True, help_text="The completed quick test of this exact flow and these parameter values, if any."
+    )
+    dataset = serializers.CharField(allow_null=True, help_text="The dataset that quick test ran on.")
+    bars_url = serializers.CharField(allow_null=True, help_text="Its bars as CSV, with its start and end.")
+    datasets_url = serializers.CharField(help_text="Your datasets and the shared ones.")
+    config = serializers.JSONField(allow_null=True, help_text="That quick test's configuration, for --config.")
+    commands = serializers.ListField(child=serializers.CharField(), help_text="Shell commands, in order.")
+    description = serializers.CharField()
+
+
 class CodeGenerationDetailSerializer(CodeGenerationListSerializer):
+    run_instructions = serializers.SerializerMethodField(
+        help_text="How to run the module on the bars of the quick test it reproduces (null without valid code)."
+    )
+
     class Meta(CodeGenerationListSerializer.Meta):
         fields = [
             *CodeGenerationListSerializer.Meta.fields,
@@ -40,7 +60,14 @@ class CodeGenerationDetailSerializer(CodeGenerationListSerializer):
             "parameters_snapshot",
             "logic_flow_snapshot",
             "generated_code",
+            "run_instructions",
         ]
+
+    @extend_schema_field(RunInstructionsSerializer(allow_null=True))
+    def get_run_instructions(self, generation: CodeGeneration) -> dict | None:
+        request = self.context.get("request")
+        absolute = request.build_absolute_uri if request is not None else str
+        return code_generation_run_instructions(generation, absolute=absolute)
 
 
 class CodeDiffSerializer(serializers.Serializer):

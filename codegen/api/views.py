@@ -86,7 +86,7 @@ class CodeGenerationViewSet(
             user=request.user, instance_id=data["instance"], parameters=data.get("parameters")
         )
         return Response(
-            CodeGenerationDetailSerializer(generation).data,
+            CodeGenerationDetailSerializer(generation, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 

@@ -25,7 +25,7 @@ def test_a_generation_stores_the_code_its_hash_snapshots_and_check_results(trade
     assert (generation.syntax_check_passed, generation.security_check_passed) == (True, True)
     assert generation.code_version == GENERATOR_VERSION
     assert generation.line_count == generation.generated_code.count("\n")
-    assert generation.complexity_score == generation.validation_result["complexity"]["max"] > 1
+    assert generation.complexity_score == generation.validation_result["complexity"]["strategy"] == 5
     assert 0 < generation.generation_time < 5
     assert generation.user_id == str(trader.pk) and generation.created_by == trader.get_username()
     assert '"""Strategy Golden cross: standalone backtest' in generation.generated_code

@@ -19,8 +19,13 @@
               template, frame and code internals such as f_globals).
   statements  no `global`/`nonlocal`, no `async` code, no imports outside the module's top level.
 
-- Complexity: cyclomatic complexity of every function and method, measured by radon; `complexity` is the
-  highest (the function a reader has to work hardest on), with the per-function figures in the report.
+- Complexity: `complexity` (stored as complexity_score) scores the strategy's own logic, `generate_signals`,
+  and nothing else: every module carries the same simulation loop and helpers, whose complexity says
+  nothing about the strategy. generate_signals is straight-line vectorised code, so its decisions are
+  counted as McCabe would count them in the same rules written bar by bar: 1 (radon's figure for the
+  function) + one per comparison or crossing (`a > b`, np.less, cross_above, rising ...) + one per `&`, `|`
+  or `^` combining boolean series (as `and` / `or` count). The report also holds radon's figure for every
+  function and the module's highest.
 - Line count: the module's lines.
 
 A module is VALID when it parses and breaks no security rule; SYNTAX_ERROR when it does not parse (then it
@@ -121,11 +126,11 @@ class CodeReport:
             "line_count": self.line_count,
         }
         if self.complexity is not None:
-            most = max(self.functions, key=lambda name: (self.functions[name], name))
+            most = max(self.functions, key=lambda name: (self.functions[name], name), default=None)
             report["complexity"] = {
-                "max": self.complexity,
+                "strategy": self.complexity,
+                "module_max": self.functions.get(most, 0) if most else 0,
                 "most_complex": most,
-                "generate_signals": self.functions.get("generate_signals"),
                 "functions": len(self.functions),
             }
         return report
@@ -149,7 +154,7 @@ def check_code(code: str) -> CodeReport:
         syntax_ok=True,
         security_ok=not violations,
         line_count=lines,
-        complexity=max(functions.values(), default=0),
+        complexity=strategy_complexity(tree, functions),
         violations=violations,
         functions=functions,
     )
@@ -262,3 +267,45 @@ def _complexity(tree: ast.Module) -> dict[str, int]:
         else:
             figures[block.name] = block.complexity
     return figures
+
+
+STRATEGY_FUNCTION = "generate_signals"
+# Calls that decide something per bar: numpy's comparisons and the condition helpers of generated modules.
+_COMPARISON_CALLS = frozenset({"greater", "less", "greater_equal", "less_equal", "equal", "not_equal"})
+_CONDITION_HELPERS = frozenset({"cross_above", "cross_below", "rising", "falling"})
+_COMBINING_OPERATORS = (ast.BitAnd, ast.BitOr, ast.BitXor)
+
+
+def strategy_complexity(tree: ast.Module, functions: dict[str, int]) -> int:
+    """The complexity of the module's generate_signals (see the module docstring); 0 without one."""
+    function = next(
+        (n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == STRATEGY_FUNCTION),
+        None,
+    )
+    if function is None:
+        return 0
+    decisions = 0
+    for node in ast.walk(function):
+        if isinstance(node, ast.Compare):
+            decisions += len(node.ops)
+        elif _is_decision(node):
+            decisions += 1
+    return functions.get(STRATEGY_FUNCTION, 1) + decisions
+
+
+def _is_decision(node: ast.AST) -> bool:
+    """A boolean combination of series, or a call that compares or detects a crossing or a direction."""
+    if isinstance(node, ast.BinOp):
+        return isinstance(node.op, _COMBINING_OPERATORS)
+    return isinstance(node, ast.Call) and _is_decision_call(node.func)
+
+
+def _is_decision_call(func: ast.expr) -> bool:
+    if isinstance(func, ast.Name):
+        return func.id in _CONDITION_HELPERS
+    return (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "np"
+        and func.attr in _COMPARISON_CALLS
+    )

@@ -25,15 +25,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import talib
 
 from engine.catalogue import Catalogue
 from engine.config import CONFIG_SCHEMA
-from engine.errors import ConfigError, FlowError, Problem
+from engine.errors import FlowError, Problem
 from engine.flow import PASSTHROUGH_OP, Plan, Step, compile_flow
-from engine.signals import StrategySignals
-from engine.simulate import _risk_settings
 
 from .literals import (
     MAX_IDENTIFIER,
@@ -312,27 +309,9 @@ def generate_module(
     or holds a value generated code cannot carry (NaN, an infinity, a 30-digit integer ...)."""
     parameters = dict(parameters or {})
     plan = compile_flow(flow, catalogue, parameters)
-    _check_risk(plan)
     digest = flow_hash(flow)
     code = _Writer(flow, plan, catalogue, parameters, strategy_name, description, digest).module()
     return GeneratedModule(code=code, code_hash=hashlib.sha256(code.encode("utf-8")).hexdigest(), flow_hash=digest)
-
-
-def _check_risk(plan: Plan) -> None:
-    """Refuse risk settings the simulation refuses (a 100 % stop loss ...), as a quick test would, naming the
-    node: the engine's own range check, so a module never runs a strategy its quick test could not."""
-    no_signal = np.zeros(0, dtype=bool)
-    signals = StrategySignals(no_signal, no_signal, no_signal, no_signal, **plan.risk)
-    try:
-        _risk_settings(signals)
-    except ConfigError as exc:
-        raise FlowError(
-            [
-                Problem("invalid_risk", f"Node {node}: {problem.message}", node_id=node)
-                for problem in exc.problems
-                for node in [plan.risk_nodes.get(problem.field or "")]
-            ]
-        ) from exc
 
 
 class _Writer:

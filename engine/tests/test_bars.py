@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.bars import COLUMNS, MAX_PROBLEMS, Bars, bars_from_frame, read_csv, write_csv
+from engine.bars import COLUMNS, MAX_PROBLEMS, Bars, bars_from_frame, iter_csv, read_csv, write_csv
 from engine.errors import DataError
 from engine.synthetic import generate_bars
 
@@ -506,3 +506,18 @@ def test_generated_bars_are_reproducible_by_seed_and_start_where_asked():
         pd.Timestamp("2021-06-01", tz="UTC").value,
         pd.Timestamp("2021-06-02", tz="UTC").value,
     ]
+
+
+def test_iter_csv_streams_exactly_what_write_csv_writes_and_reads_back():
+    bars = generate_bars(1_000, seed=5, freq="1min")
+    written = io.BytesIO()
+    write_csv(bars, written)
+
+    pieces = list(iter_csv(bars, chunk_rows=300))
+
+    assert len(pieces) == 4 and pieces[0].startswith(b"timestamp,open,high,low,close,volume\n")
+    assert not pieces[1].startswith(b"timestamp")
+    assert b"".join(pieces) == written.getvalue()
+    again = read_csv(b"".join(pieces))
+    for name in ("timestamp", "open", "high", "low", "close", "volume"):
+        assert np.array_equal(getattr(again, name), getattr(bars, name))

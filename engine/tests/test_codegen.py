@@ -319,9 +319,30 @@ def test_generated_modules_pass_the_checks_and_ruff(tmp_path):
         assert report.status == VALID, report.as_dict()
         assert report.line_count == module.code.count("\n")
         assert report.functions["generate_signals"] == 1  # straight-line node code
-        assert report.complexity == max(report.functions.values())
+        assert report.as_dict()["complexity"]["module_max"] == max(report.functions.values())
 
     assert ruff_problems(tmp_path) == ""
+
+
+def test_complexity_scores_the_strategys_decisions_not_the_copied_simulation_loop():
+    """complexity_score is the cyclomatic complexity of the strategy's logic, generate_signals, written as
+    vectorised code: 1 + each comparison or crossing + each and / or combining them (what McCabe would count
+    in the same rules written bar by bar). The simulation kernel every module carries does not count."""
+    up_day = flow(
+        [node("bars", "ohlcv"), node("up", "greater_than"), node("buy", "entry_long")],
+        [edge("bars", "close", "up", "a"), edge("bars", "open", "up", "b"), edge("up", "value", "buy", "when")],
+    )
+    flow_, params, _ = reference()
+    simple = check_code(generate_module(up_day, SYSTEM).code)
+    golden_cross = check_code(generate_module(flow_, SYSTEM, params).code)
+    every_kind = check_code(generate_module(every_kind_flow(), SYSTEM, EVERY_KIND_PARAMETERS).code)
+
+    assert simple.complexity == 2  # close > open
+    assert golden_cross.complexity == 5  # cross above, RSI < 70, and; cross below
+    assert every_kind.complexity > golden_cross.complexity
+    simulation = max(simple.functions.values())
+    assert simulation == max(golden_cross.functions.values()) > golden_cross.complexity  # the same copied loop
+    assert simple.as_dict()["complexity"]["strategy"] == 2
 
 
 @pytest.fixture(scope="module")

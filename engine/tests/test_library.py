@@ -120,10 +120,12 @@ def test_conditions_output_bool_and_signals_take_one_bool_input():
             assert template["output_ports"] == []
 
 
-def test_risk_percent_is_strictly_positive_and_at_most_100():
-    for name in ("stop_loss", "take_profit", "trailing_stop"):
+def test_risk_percent_is_strictly_positive_and_stops_below_100():
+    for name in ("stop_loss", "trailing_stop"):
         percent = by_name()[name]["parameter_schema"]["properties"]["percent"]
-        assert (percent["exclusiveMinimum"], percent["maximum"]) == (0, 100)
+        assert (percent["exclusiveMinimum"], percent["exclusiveMaximum"]) == (0, 100)
+    percent = by_name()["take_profit"]["parameter_schema"]["properties"]["percent"]
+    assert (percent["exclusiveMinimum"], percent["maximum"]) == (0, 100)
     fraction = by_name()["position_size"]["parameter_schema"]["properties"]["fraction"]
     assert (fraction["exclusiveMinimum"], fraction["maximum"]) == (0, 1)
 

@@ -17,12 +17,15 @@ def staff_client(client):
     return client
 
 
-def test_results_are_shown_as_readable_json(staff_client, strategy):
-    quicktest = QuickTestFactory(instance=strategy, metrics_summary={"return_pct": 12.5})
+def test_results_are_shown_readably(staff_client, strategy):
+    quicktest = QuickTestFactory(
+        instance=strategy, metrics_summary={"return_pct": 12.5}, test_config={"dataset": "d", "commission": 0.001}
+    )
 
     page = staff_client.get(f"/admin/quicktests/quicktest/{quicktest.pk}/change/").content.decode()
 
-    assert "&quot;return_pct&quot;: 12.5" in page
+    assert '<th scope="row">Return [%]</th><td style="text-align: right">12.50 %</td>' in page
+    assert "&quot;commission&quot;: 0.001" in page
     changelist = staff_client.get("/admin/quicktests/quicktest/", {"status__exact": "PENDING"})
     assert changelist.status_code == 200 and quicktest.pk in changelist.content.decode()
 

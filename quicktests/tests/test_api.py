@@ -138,6 +138,20 @@ def test_an_invalid_flow_is_a_400_naming_nodes(client, strategy, dataset):
     assert "sma_fast" in {p.get("node_id") for p in response.json()["error"]["problems"]}
 
 
+@pytest.mark.parametrize("template", ["stop_loss", "trailing_stop"])
+def test_a_100_percent_stop_is_a_400_in_percent_not_a_failed_backtest(client, strategy, dataset, template):
+    strategy.logic_flow["nodes"].append({"id": "stop", "template": template, "params": {"percent": 100}})
+    strategy.save()
+
+    response = _post(client, strategy, dataset)
+
+    assert response.status_code == 400
+    (problem,) = response.json()["error"]["problems"]
+    assert (problem["node_id"], problem["field"]) == ("stop", "params.percent")
+    assert "less than 100 %" in problem["message"] and "not 100 %" in problem["message"]
+    assert not QuickTest.all_objects.exists()
+
+
 def test_another_users_tests_answer_404_everywhere(client):
     theirs = QuickTestFactory()
 

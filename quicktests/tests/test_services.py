@@ -178,6 +178,16 @@ def test_the_date_range_limits_the_bars_tested(trader, strategy, dataset, django
     assert quicktest.test_result["counts"]["bars"] == 600
 
 
+def test_a_date_as_the_end_includes_that_whole_day(trader, strategy, dataset, django_capture_on_commit_callbacks):
+    config = {"dataset": dataset.pk, "start": "2020-01-01", "end": "2020-01-01"}
+    with django_capture_on_commit_callbacks(execute=True):
+        quicktest = _create(trader, strategy, dataset, test_config=config)
+
+    quicktest.refresh_from_db()
+    assert quicktest.test_config["end"] == "2020-01-01T23:59:59.999999+00:00"
+    assert quicktest.test_result["counts"]["bars"] == 1_440
+
+
 def test_a_test_delivered_twice_runs_once(trader, strategy, dataset, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         quicktest = _create(trader, strategy, dataset)

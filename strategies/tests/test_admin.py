@@ -35,7 +35,7 @@ def test_delete_action_soft_deletes_and_restore_brings_back(staff_client, user):
 
     staff_client.post(CHANGELIST, {"action": "soft_delete_selected", "_selected_action": [instance.pk]})
     row = StrategyInstance.all_objects.get(pk=instance.pk)
-    assert row.is_deleted and row.updated_by == str(staff_client.admin.pk)
+    assert row.is_deleted and row.updated_by == staff_client.admin.username
 
     staff_client.post(CHANGELIST, {"action": "restore_selected", "_selected_action": [instance.pk]})
     assert not StrategyInstance.all_objects.get(pk=instance.pk).is_deleted
@@ -67,7 +67,7 @@ def test_adding_records_the_staff_member_as_creator(staff_client):
 
     assert response.status_code == 302
     template = StrategyTemplate.objects.get(name="Staff made")
-    assert template.created_by == template.updated_by == str(staff_client.admin.pk)
+    assert template.created_by == template.updated_by == staff_client.admin.username
     assert template.user_id == "42"
 
 

@@ -24,7 +24,7 @@ def test_template_create_stores_owner_audit_columns_and_an_empty_v1_flow_by_defa
 
     stored = StrategyTemplate.objects.get(pk=template.pk)
     assert stored.user_id == str(user.pk)
-    assert stored.created_by == stored.updated_by == str(user.pk)
+    assert stored.created_by == stored.updated_by == user.username
     assert stored.logic_flow == {"schema_version": 1, "nodes": [], "edges": []}
     assert stored.parameters == {}
     assert stored.status == StrategyStatus.ACTIVE
@@ -55,7 +55,7 @@ def test_template_update_changes_only_the_given_fields_and_records_who(user, oth
 
     template.refresh_from_db()
     assert (template.name, template.description, template.logic_flow) == ("New", "Old", FLOW)
-    assert template.updated_by == str(other_user.pk)
+    assert template.updated_by == other_user.username
 
 
 def test_template_update_rejects_a_blank_name_and_keeps_the_row(user):
@@ -75,7 +75,7 @@ def test_template_delete_is_soft(user):
 
     assert not StrategyTemplate.objects.filter(pk=template.pk).exists()
     row = StrategyTemplate.all_objects.get(pk=template.pk)
-    assert row.is_deleted and row.deleted_at is not None and row.updated_by == str(user.pk)
+    assert row.is_deleted and row.deleted_at is not None and row.updated_by == user.username
 
 
 def test_instance_from_a_template_copies_flow_parameters_and_description_independently(user):

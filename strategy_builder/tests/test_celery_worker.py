@@ -23,15 +23,17 @@ def test_real_worker_answers_ping_from_the_test_database(live_worker):
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_reads_rows_the_test_committed(live_worker):
     """The worker shares the test database: a migration the test un-records is reported as pending."""
+    from django.db.migrations.loader import MigrationLoader
     from django.db.migrations.recorder import MigrationRecorder
 
-    MigrationRecorder.Migration.objects.filter(app="sessions_app", name="0001_initial").delete()
+    (app_label, name), *_ = MigrationLoader(connection).graph.leaf_nodes("sessions_app")
+    MigrationRecorder.Migration.objects.filter(app=app_label, name=name).delete()
     try:
         report = live_worker.result(live_worker.send(ping_database))
     finally:
-        MigrationRecorder(connection).record_applied("sessions_app", "0001_initial")
+        MigrationRecorder(connection).record_applied(app_label, name)
 
-    assert "sessions_app.0001_initial" in report["pending_migrations"]
+    assert f"{app_label}.{name}" in report["pending_migrations"]
 
 
 @pytest.mark.django_db

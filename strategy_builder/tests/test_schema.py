@@ -27,6 +27,7 @@ from codegen.models import CodeGeneration
 from quicktests.models import QuickTest
 from sessions_app.models import BuilderSession
 from strategies.models import StrategyInstance
+from strategy_builder.models import RandomUUID
 
 SPEC_PATH = Path(
     os.environ.get(
@@ -250,6 +251,8 @@ def test_every_spec_default_is_the_python_and_the_database_default(table):
             first, second = field.get_default(), field.get_default()
             if not (isinstance(first, str) and str(uuid.UUID(first)) == first and first != second):
                 problems.append(f"{column.name}: default {first!r} is not a fresh UUID string")
+            if not isinstance(field.db_default, RandomUUID):
+                problems.append(f"{column.name}: db_default {field.db_default!r} is not RandomUUID()")
         elif column.default in NOW_DEFAULTS:
             value = field.get_default()
             if not (timezone.is_aware(value) and abs(timezone.now() - value) < timedelta(minutes=1)):
@@ -429,14 +432,14 @@ def test_raw_delete_of_a_strategy_instance_cascades_to_its_tests_generations_and
     assert set(BuilderSession.all_objects.values_list("pk", flat=True)) == {unrelated.pk, new_draft.pk}
 
 
-def _required_value(column: SpecColumn, instance_id: str) -> str:
+def _required_value(column: SpecColumn, instance_id: str, row: int = 0) -> str:
     if column.name == "instance_id":
         return instance_id
     if column.type == "JSON":
         return json.dumps({"nodes": [], "edges": []})
     if column.name == "node_type":
         return "INDICATOR"
-    return "0" * (column.length or 8)
+    return str(row) * (column.length or 8)
 
 
 @pytest.mark.django_db
@@ -476,3 +479,25 @@ def test_raw_insert_without_defaulted_columns_gets_the_spec_defaults_from_the_da
         if not ok:
             problems.append(f"{column.name}: {value!r}, spec default {column.default}")
     assert problems == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("table", TABLES)
+def test_raw_insert_without_an_id_gets_a_fresh_uuid_from_the_database(table):
+    """The spec's `id ... DEFAULT UUID`: another client inserting rows without an id gets a new UUID string
+    for each from the database (UUID() on MySQL/MariaDB, a randomblob() UUID on SQLite)."""
+    spec_table = load_spec()[table]
+    model = model_for(table)
+    instance = _instance()
+    required = [column for column in spec_table.columns.values() if not column.nullable and column.default == "-"]
+    quoted = ", ".join(connection.ops.quote_name(column.name) for column in required)
+    with connection.cursor() as cursor:
+        for row in (1, 2):
+            cursor.execute(
+                f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) VALUES ({', '.join(['%s'] * len(required))})",
+                [_required_value(column, instance.id, row) for column in required],
+            )
+
+    ids = list(model.all_objects.values_list("id", flat=True))
+    assert len(ids) == len(set(ids)) == 2
+    assert all(len(row_id) == 36 and str(uuid.UUID(row_id)) == row_id for row_id in ids), ids
