@@ -1,6 +1,8 @@
 """The browser app's pages. Each renders the shared shell and mounts one entry of frontend/src/pages/;
 everything the page then does goes through /api/v1/ with the session cookie and the CSRF token."""
 
+from pathlib import Path
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
@@ -9,6 +11,7 @@ from django.http import Http404
 from django.views.generic import TemplateView
 
 from strategies import selectors
+from strategy_builder.management.commands.bootstrap import CREDENTIALS_FILE
 from strategies.models import StrategyInstance
 
 
@@ -21,6 +24,11 @@ class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["demo_hint"] = settings.DEBUG and get_user_model().objects.filter(username="demo").exists()
+        if context["demo_hint"]:
+            path = Path(settings.VAR_DIR) / CREDENTIALS_FILE
+            context["credentials_path"] = (
+                path.relative_to(settings.BASE_DIR) if path.is_relative_to(settings.BASE_DIR) else path
+            )
         return context
 
 

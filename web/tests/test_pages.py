@@ -59,6 +59,7 @@ def test_the_demo_hint_shows_only_on_the_embedded_set_up_with_a_demo_account(cli
         page = client.get("/accounts/login/").content.decode()
 
     assert ('data-testid="demo-hint"' in page) is debug
+    assert ("bootstrap-credentials.json</code>" in page) is debug
     assert "demo-password-123" not in page
 
 
