@@ -11,8 +11,8 @@ from django.http import Http404
 from django.views.generic import TemplateView
 
 from strategies import selectors
-from strategy_builder.management.commands.bootstrap import CREDENTIALS_FILE
 from strategies.models import StrategyInstance
+from strategy_builder.management.commands.bootstrap import CREDENTIALS_FILE
 
 
 class LoginView(auth_views.LoginView):
