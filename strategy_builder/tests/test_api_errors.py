@@ -311,3 +311,52 @@ def test_an_unknown_page_outside_the_api_is_not_json(client):
 def _render(response):
     response.render()
     return response
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/api/v1/unknown/"),
+        ("get", "/api/nothing"),
+        ("post", "/api/v1/strategy-instances/x/y/z/"),
+        ("delete", "/api/"),
+        ("put", "/api/v1/"),
+    ],
+)
+def test_every_unknown_api_url_answers_404_in_the_shape_with_or_without_debug(settings, client, debug, method, url):
+    settings.DEBUG = debug  # with DEBUG on, Django answers the resolver's 404 with its HTML technical page
+
+    response = getattr(client, method)(url, HTTP_ACCEPT="application/json")
+
+    assert response["Content-Type"].startswith("application/json")
+    error = error_of(response)
+    assert (error["status"], error["code"]) == (404, "not_found")
+    assert error["message"] == f"No API endpoint at {url}."
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize(
+    ("method", "url"), [("patch", "/api/auth/login/"), ("delete", INSTANCES), ("post", "/api/schema/")]
+)
+def test_a_wrong_method_on_any_api_url_answers_405_in_the_shape(settings, client, debug, method, url):
+    settings.DEBUG = debug
+    client.force_login(get_user_model().objects.create(username="alice"))
+
+    response = getattr(client, method)(url, HTTP_ACCEPT="application/json")
+
+    error = error_of(response)
+    assert (error["status"], error["code"]) == (405, "method_not_allowed")
+    assert method.upper() not in response["Allow"].split(", ")
+
+
+@pytest.mark.django_db
+def test_a_debug_404_outside_the_api_is_still_djangos_page(settings, client):
+    settings.DEBUG = True
+
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")

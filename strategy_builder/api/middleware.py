@@ -1,0 +1,69 @@
+"""Every error under /api/ answers in the API's one error shape, whatever produced it.
+
+REST framework's views already do (the exception handler). What reaches a client from outside them is
+Django's own: the URL resolver's 404 (with DEBUG on, the HTML technical 404 page, which bypasses
+`handler404`), a plain Django view's 405, a CSRF failure's 403. This middleware turns any such 4xx
+response under /api/ into the shape, keeping its status and headers (Allow, WWW-Authenticate ...).
+Server errors are left alone: with DEBUG on, Django's technical 500 page is what a developer needs, and
+without it `handler500` already answers in the shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from http import HTTPStatus
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from rest_framework.response import Response
+
+from .exceptions import API_PREFIX
+from .exceptions import _body as error_shape
+
+# The codes REST framework's exceptions use for the same statuses, so a client sees one vocabulary.
+_CODES = {
+    400: "invalid",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+    429: "throttled",
+}
+_KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After", "Vary")
+
+
+class ApiErrorShapeMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not _needs_shape(request, response):
+            return response
+        shaped = JsonResponse(_body(request, response.status_code), status=response.status_code)
+        for header in _KEPT_HEADERS:
+            if header in response:
+                shaped[header] = response[header]
+        return shaped
+
+
+def _needs_shape(request: HttpRequest, response: HttpResponse) -> bool:
+    return (
+        request.path.startswith(API_PREFIX)
+        and 400 <= response.status_code < 500
+        # REST framework's responses are already in the shape (or rendered as the client negotiated).
+        and not isinstance(response, Response)
+        and not response.get("Content-Type", "").startswith("application/json")
+    )
+
+
+def _body(request: HttpRequest, status: int) -> dict:
+    if status == 404:
+        message = f"No API endpoint at {request.path}."
+    elif status == 405:
+        message = f'Method "{request.method}" not allowed.'
+    else:
+        message = f"{HTTPStatus(status).phrase}."
+    return error_shape(status, _CODES.get(status, "error"), message, [])
