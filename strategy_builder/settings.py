@@ -143,7 +143,8 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, plus the error responses every operation implies and the LogicFlow component.
+    "DEFAULT_SCHEMA_CLASS": "strategy_builder.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "strategy_builder.api.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

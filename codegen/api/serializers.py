@@ -1,9 +1,13 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from codegen.models import CodeGeneration
+from strategies.api.fields import FlowJSONField, ParametersField
+from strategy_builder.api import examples
 from strategy_builder.api.serializers import StrictInputMixin
 
 
+@extend_schema_serializer(examples=examples.CODE_GENERATION)
 class CodeGenerationCreateSerializer(StrictInputMixin, serializers.Serializer):
     instance = serializers.CharField(max_length=36, help_text="Id of your strategy instance.")
     parameters = serializers.JSONField(
@@ -32,6 +36,9 @@ class CodeGenerationListSerializer(serializers.ModelSerializer):
 
 
 class CodeGenerationDetailSerializer(CodeGenerationListSerializer):
+    logic_flow_snapshot = FlowJSONField(read_only=True, help_text="The flow as it was when this ran.")
+    parameters_snapshot = ParametersField(read_only=True, help_text="The parameter values it ran with.")
+
     class Meta(CodeGenerationListSerializer.Meta):
         fields = [
             *CodeGenerationListSerializer.Meta.fields,

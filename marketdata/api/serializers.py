@@ -1,7 +1,9 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from marketdata.choices import Timeframe
 from marketdata.models import Dataset
+from strategy_builder.api import examples
 
 
 class DatasetOutputSerializer(serializers.ModelSerializer):
@@ -27,6 +29,7 @@ class DatasetOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.DATASET_UPLOAD)
 class DatasetUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="CSV with a header: timestamp, open, high, low, close, volume.")
     name = serializers.CharField(max_length=255)

@@ -1,15 +1,18 @@
 """Shapes of node templates on the wire. Input serializers only check types and lengths and refuse fields
 they do not know; what makes a template well-formed is checked once, by the services."""
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from engine.templates import PORT_TYPES
 from nodes.choices import NodeType
 from nodes.models import NodeTemplate
 from nodes.selectors import DEFINITION_FIELDS
+from strategy_builder.api import examples
 from strategy_builder.api.serializers import StrictInputMixin
 
 
+@extend_schema_serializer(examples=examples.NODE_TEMPLATE_UPDATE)
 class NodeTemplateUpdateSerializer(StrictInputMixin, serializers.ModelSerializer):
     class Meta:
         model = NodeTemplate
@@ -18,6 +21,7 @@ class NodeTemplateUpdateSerializer(StrictInputMixin, serializers.ModelSerializer
         validators = []
 
 
+@extend_schema_serializer(examples=examples.NODE_TEMPLATE)
 class NodeTemplateCreateSerializer(NodeTemplateUpdateSerializer):
     class Meta(NodeTemplateUpdateSerializer.Meta):
         fields = (*DEFINITION_FIELDS, "is_system_template")

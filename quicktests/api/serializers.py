@@ -1,10 +1,14 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from quicktests.models import QuickTest
 from quicktests.retention import ArchivedResultMissing, quicktest_result
+from strategies.api.fields import FlowJSONField, ParametersField
+from strategy_builder.api import examples
 from strategy_builder.api.serializers import StrictInputMixin
 
 
+@extend_schema_serializer(examples=examples.QUICK_TEST)
 class QuickTestCreateSerializer(StrictInputMixin, serializers.Serializer):
     instance = serializers.CharField(max_length=36, help_text="Id of your strategy instance to test.")
     test_name = serializers.CharField(max_length=255, required=False, allow_blank=True, allow_null=True)
@@ -47,6 +51,8 @@ class QuickTestListSerializer(serializers.ModelSerializer):
 
 
 class QuickTestDetailSerializer(QuickTestListSerializer):
+    logic_flow_snapshot = FlowJSONField(read_only=True, help_text="The flow as it was when this ran.")
+    parameters_snapshot = ParametersField(read_only=True, help_text="The parameter values it ran with.")
     result = serializers.SerializerMethodField(help_text="Curves (downsampled), counts and warnings.")
 
     class Meta(QuickTestListSerializer.Meta):

@@ -1,11 +1,14 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from strategies.models import StrategyInstance, StrategyTemplate
+from strategy_builder.api import examples
 from strategy_builder.api.serializers import ProblemSerializer, StrictInputMixin
 
 from .fields import LogicFlowField, ParametersField
 
 
+@extend_schema_serializer(examples=examples.STRATEGY)
 class StrategyInputSerializer(StrictInputMixin, serializers.Serializer):
     """What a client may set on a template or a strategy; omitted fields keep their value (or default)."""
 

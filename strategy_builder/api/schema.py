@@ -1,8 +1,23 @@
-"""OpenAPI helpers: document the one error shape on the operations that can answer it."""
+"""OpenAPI helpers: the one error shape on every operation that can answer it, and the flow format.
+
+`AutoSchema` (REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]) documents, on every operation, the errors that
+follow from what the operation is — 400 when it reads a body or query parameters, 401, 403 on writes
+(permissions, CSRF), 404 when its path names an object (or it pages a list), 415 when it reads a body,
+429 when it is throttled — in the error shape. Errors particular to an operation (409, 412, 413, 423,
+428 ...) are declared on it with `error_responses`. It also puts the logic-flow format
+(`engine.flowformat.flow_json_schema`, the engine's own definition) among the components, as `LogicFlow`.
+"""
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
+from drf_spectacular import openapi
+from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiResponse
+
+from engine.flowformat import flow_json_schema
 
 from .serializers import ErrorResponseSerializer
 
@@ -13,11 +28,88 @@ _DESCRIPTIONS = {
     404: "No such object among the caller's own.",
     409: "The request conflicts with the object's current state.",
     412: "The request was based on a version that is no longer current.",
+    413: "The request is over the size limit.",
+    415: "The body is not in a media type this operation reads.",
     423: "The object is locked by someone else.",
+    428: "The request must say which version it is based on.",
     429: "Too many requests: wait the seconds the Retry-After header gives.",
 }
+_IMPLIED = {
+    401: "No valid credentials were given (a bad token, or none where the operation needs them).",
+    403: "Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token.",
+    404: "No such object among the caller's own, or no such page.",
+}
+_WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
+LOGIC_FLOW_COMPONENT = "LogicFlow"
+LOGIC_FLOW = {"$ref": f"#/components/schemas/{LOGIC_FLOW_COMPONENT}"}
 
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     """`responses=` entries for `extend_schema`, one per error status an operation can answer."""
     return {code: OpenApiResponse(ErrorResponseSerializer, description=_DESCRIPTIONS[code]) for code in statuses}
+
+
+class AutoSchema(openapi.AutoSchema):
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        for name, schema in flow_components().items():
+            self.registry.register_on_missing(
+                ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema)
+            )
+        responses = operation.setdefault("responses", {})
+        for code in self._implied_errors(operation):
+            if str(code) not in responses:
+                description = _IMPLIED.get(code, _DESCRIPTIONS[code])
+                response = OpenApiResponse(ErrorResponseSerializer, description=description)
+                responses[str(code)] = self._get_response_for_code(response, str(code))
+        operation["responses"] = dict(sorted(responses.items()))
+        return operation
+
+    def _implied_errors(self, operation: dict[str, Any]) -> list[int]:
+        parameters = operation.get("parameters", [])
+        has_body = "requestBody" in operation
+        codes = [401]
+        if has_body or any(p["in"] == "query" for p in parameters):
+            codes.append(400)
+        if self.method in _WRITES:
+            codes.append(403)
+        if any(p["in"] == "path" for p in parameters) or any(p["name"] == "page" for p in parameters):
+            codes.append(404)
+        if has_body:
+            codes.append(415)
+        if self.view.get_throttles():
+            codes.append(429)
+        return codes
+
+
+def flow_components() -> dict[str, dict[str, Any]]:
+    """The engine's JSON Schema of a logic flow as OpenAPI 3.0 components: LogicFlow and its parts."""
+    document = _openapi_3_0(flow_json_schema())
+    definitions = document.pop("$defs")
+    document.pop("$schema", None)
+    document.pop("title", None)
+    return {LOGIC_FLOW_COMPONENT: document, **definitions}
+
+
+def _openapi_3_0(schema: Any) -> Any:
+    """JSON Schema 2020-12 as OpenAPI 3.0 reads it: `nullable` for null types, refs into the components."""
+    if isinstance(schema, list):
+        return [_openapi_3_0(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    schema = {key: _openapi_3_0(value) for key, value in copy.deepcopy(schema).items()}
+    if isinstance(schema.get("$ref"), str):
+        schema["$ref"] = schema["$ref"].replace("#/$defs/", "#/components/schemas/")
+    types = schema.get("type")
+    if isinstance(types, list) and "null" in types:
+        (schema["type"],) = [kind for kind in types if kind != "null"]
+        schema["nullable"] = True
+    alternatives = schema.get("anyOf")
+    if isinstance(alternatives, list) and {"type": "null"} in alternatives:
+        (only,) = [option for option in alternatives if option != {"type": "null"}]
+        del schema["anyOf"]
+        schema.update({"allOf": [only], "nullable": True})
+    return schema

@@ -1,15 +1,17 @@
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from . import examples
 from .schema import error_responses
 from .serializers import StrictInputMixin
 from .throttling import TokenRequestThrottle
 
 
+@extend_schema_serializer(examples=examples.TOKEN)
 class TokenRequestSerializer(StrictInputMixin, AuthTokenSerializer):
     pass
 
