@@ -145,4 +145,8 @@ DATASET_UPLOAD = [
         media_type="multipart/form-data",
     )
 ]
-TOKEN = [_request("Log in as the demo user", {"username": "demo", "password": "the password make run printed"})]
+_DEMO_LOGIN = {"username": "demo", "password": "the password make run printed"}
+TOKEN = [
+    _request("Log in as the demo user", _DEMO_LOGIN, media_type=media_type)
+    for media_type in ("application/json", "application/x-www-form-urlencoded")
+]

@@ -6,6 +6,7 @@ dataset's and the collaborator's are replaced by the ids of real ones, as a read
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -54,7 +55,7 @@ def test_every_request_body_has_an_example():
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "media_type", "example"), EXAMPLES, ids=[f"{m} {p}" for m, p, *_ in EXAMPLES]
+    ("method", "path", "media_type", "example"), EXAMPLES, ids=[f"{m} {p} {t}" for m, p, t, _ in EXAMPLES]
 )
 def test_a_documented_example_sent_as_is_is_accepted(world: ApiWorld, method, path, media_type, example):
     client = APIClient()
@@ -76,6 +77,8 @@ def test_a_documented_example_sent_as_is_is_accepted(world: ApiWorld, method, pa
     if media_type == "multipart/form-data":
         body["file"] = SimpleUploadedFile("bars.csv", CSV, content_type="text/csv")
         response = getattr(client, method.lower())(url, body, format="multipart")
+    elif media_type == "application/x-www-form-urlencoded":
+        response = getattr(client, method.lower())(url, urlencode(body), content_type=media_type)
     else:
         response = getattr(client, method.lower())(url, body, format="json")
 

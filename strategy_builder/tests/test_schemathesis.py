@@ -22,25 +22,33 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
-from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from strategy_builder.tests.api_fixtures import ApiWorld
 from strategy_builder.wsgi import application
 
-CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, content_type_conformance]
 CONFIG = SchemathesisConfig.from_dict(
     {
         "seed": 20261201,
-        "generation": {"max-examples": 4, "deterministic": True, "mode": "positive"},
+        "generation": {"max-examples": 5, "deterministic": True, "mode": "positive"},
         "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
     }
 )
 
 
-@pytest.fixture
-def world(api_world, db) -> ApiWorld:
+@pytest.fixture(scope="module", autouse=True)
+def _sqlite_only():
     if connection.vendor != "sqlite":
         pytest.skip("schemathesis runs in the SQLite pass only: the schema does not depend on the database")
+
+
+@pytest.fixture
+def world(api_world, db) -> ApiWorld:
     return api_world
 
 
