@@ -3,9 +3,14 @@
 REST framework's views already do (the exception handler). What reaches a client from outside them is
 Django's own: the URL resolver's 404 (with DEBUG on, the HTML technical 404 page, which bypasses
 `handler404`), a plain Django view's 405, a CSRF failure's 403. This middleware turns any such 4xx
-response under /api/ into the shape, keeping its status and headers (Allow, WWW-Authenticate ...).
-Server errors are left alone: with DEBUG on, Django's technical 500 page is what a developer needs, and
-without it `handler500` already answers in the shape.
+response under /api/ into the shape, keeping its status and headers (Allow, WWW-Authenticate ...), and
+so does a REST framework error its view rendered as HTML for a client that does not take HTML (the docs
+pages' 405/406). Server errors are left alone: with DEBUG on, Django's technical 500 page is what a
+developer needs, and without it `handler500` already answers in the shape.
+
+A POST (PUT, PATCH, DELETE) to an API URL without its trailing slash is redirected with 308, which keeps
+the method and the body: CommonMiddleware's 301 makes clients resend it as a GET (and with DEBUG on it
+raises an error instead).
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from http import HTTPStatus
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.middleware.common import CommonMiddleware
+from django.utils.http import escape_leading_slashes
 from rest_framework.response import Response
 
 from .exceptions import API_PREFIX
@@ -39,6 +46,12 @@ class ApiErrorShapeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._needs_slash_redirect(request):
+            redirect = HttpResponsePermanentRedirect(
+                escape_leading_slashes(request.get_full_path(force_append_slash=True))
+            )
+            redirect.status_code = 308
+            return redirect
         response = self.get_response(request)
         if not _needs_shape(request, response):
             return response
@@ -48,14 +61,21 @@ class ApiErrorShapeMiddleware:
                 shaped[header] = response[header]
         return shaped
 
+    def _needs_slash_redirect(self, request: HttpRequest) -> bool:
+        return (
+            request.path.startswith(API_PREFIX)
+            and request.method not in ("GET", "HEAD")
+            and CommonMiddleware(self.get_response).should_redirect_with_slash(request)
+        )
+
 
 def _needs_shape(request: HttpRequest, response: HttpResponse) -> bool:
     return (
         request.path.startswith(API_PREFIX)
         and 400 <= response.status_code < 500
-        # REST framework's responses are already in the shape (or rendered as the client negotiated).
-        and not isinstance(response, Response)
         and not response.get("Content-Type", "").startswith("application/json")
+        # The browsable API renders REST framework's errors as HTML for a browser: leave those.
+        and not (isinstance(response, Response) and "text/html" in request.headers.get("Accept", ""))
     )
 
 

@@ -394,3 +394,32 @@ def test_a_page_after_the_last_answers_404_and_the_last_page_can_be_named():
     assert error_of(client.get(f"{INSTANCES}?page=2"))["code"] == "not_found"
     assert client.get(f"{INSTANCES}?page=last").status_code == 200
     assert client.get(f"{INSTANCES}?page=1&page_size=1000").status_code == 200  # capped at 500, as documented
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("url", ["/api/docs/", "/api/redoc/"])
+def test_a_wrong_method_on_the_docs_pages_answers_in_the_shape_to_a_json_client(settings, client, debug, url):
+    settings.DEBUG = debug
+
+    error = error_of(client.post(url, HTTP_ACCEPT="application/json"))
+
+    assert error["status"] in (405, 406)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_a_write_to_an_api_url_without_its_slash_is_redirected_keeping_its_method(settings, client, debug, method):
+    settings.DEBUG = debug  # with DEBUG on, Django's slash redirect raises an error for a POST
+
+    response = getattr(client, method)(f"{INSTANCES.rstrip('/')}?x=1", {"name": "x"}, content_type="application/json")
+
+    assert (response.status_code, response["Location"]) == (308, f"{INSTANCES}?x=1")
+
+
+@pytest.mark.django_db
+def test_a_browser_still_gets_the_browsable_apis_html_error_page(client):
+    response = client.get("/api/v1/strategy-instances/", HTTP_ACCEPT="text/html")
+
+    assert (response.status_code, response["Content-Type"].split(";")[0]) == (401, "text/html")
