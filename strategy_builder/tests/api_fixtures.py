@@ -14,7 +14,7 @@ from codegen.services import codegen_generate
 from marketdata.tests.factories import DatasetFactory
 from nodes.tests.factories import CustomNodeTemplateFactory
 from quicktests import services as quicktest_services
-from quicktests.tests.factories import ReferenceStrategyFactory, reference_flow, reference_parameters
+from quicktests.tests.factories import QuickTestFactory, ReferenceStrategyFactory, reference_flow, reference_parameters
 from sessions_app.tests.factories import BuilderSessionFactory
 from strategies.tests.factories import StrategyTemplateFactory, UserFactory
 from strategy_builder.api.examples import EXAMPLE_INSTANCE_ID, EXAMPLE_NODE_TEMPLATE_NAME
@@ -66,9 +66,10 @@ def _objects_of(user, *, instance_id: str | None = None, node_template_name: str
         user=user, instance_id=instance.pk, test_config={"dataset": dataset.pk}, test_name="Reference"
     )
     quicktest_services.quicktest_run(quicktest_id=quicktest.pk)
+    QuickTestFactory(instance=instance)  # still PENDING: no metrics, times or result yet
     generation, _ = codegen_generate(user=user, instance_id=instance.pk)
     return {
-        "template": StrategyTemplateFactory(owner=user).pk,
+        "template": StrategyTemplateFactory(owner=user, description=None).pk,
         "instance": instance.pk,
         "dataset": dataset.pk,
         "quicktest": quicktest.pk,
