@@ -23,7 +23,7 @@ from django.middleware.common import CommonMiddleware
 from django.utils.http import escape_leading_slashes
 from rest_framework.response import Response
 
-from .exceptions import API_PREFIX
+from .exceptions import API_PREFIX, shown_path
 from .exceptions import _body as error_shape
 
 # The codes REST framework's exceptions use for the same statuses, so a client sees one vocabulary.
@@ -81,7 +81,7 @@ def _needs_shape(request: HttpRequest, response: HttpResponse) -> bool:
 
 def _body(request: HttpRequest, status: int) -> dict:
     if status == 404:
-        message = f"No API endpoint at {request.path}."
+        message = f"No API endpoint at {shown_path(request.path)}."
     elif status == 405:
         message = f'Method "{request.method}" not allowed.'
     else:

@@ -313,55 +313,6 @@ def _render(response):
     return response
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("debug", [False, True])
-@pytest.mark.parametrize(
-    ("method", "url"),
-    [
-        ("get", "/api/v1/unknown/"),
-        ("get", "/api/nothing"),
-        ("post", "/api/v1/strategy-instances/x/y/z/"),
-        ("delete", "/api/"),
-        ("put", "/api/v1/"),
-    ],
-)
-def test_every_unknown_api_url_answers_404_in_the_shape_with_or_without_debug(settings, client, debug, method, url):
-    settings.DEBUG = debug  # with DEBUG on, Django answers the resolver's 404 with its HTML technical page
-
-    response = getattr(client, method)(url, HTTP_ACCEPT="application/json")
-
-    assert response["Content-Type"].startswith("application/json")
-    error = error_of(response)
-    assert (error["status"], error["code"]) == (404, "not_found")
-    assert error["message"] == f"No API endpoint at {url}."
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("debug", [False, True])
-@pytest.mark.parametrize(
-    ("method", "url"), [("patch", "/api/auth/login/"), ("delete", INSTANCES), ("post", "/api/schema/")]
-)
-def test_a_wrong_method_on_any_api_url_answers_405_in_the_shape(settings, client, debug, method, url):
-    settings.DEBUG = debug
-    client.force_login(get_user_model().objects.create(username="alice"))
-
-    response = getattr(client, method)(url, HTTP_ACCEPT="application/json")
-
-    error = error_of(response)
-    assert (error["status"], error["code"]) == (405, "method_not_allowed")
-    assert method.upper() not in response["Allow"].split(", ")
-
-
-@pytest.mark.django_db
-def test_a_debug_404_outside_the_api_is_still_djangos_page(settings, client):
-    settings.DEBUG = True
-
-    response = client.get("/no-such-page/")
-
-    assert response.status_code == 404
-    assert response["Content-Type"].startswith("text/html")
-
-
 # --- Pagination -------------------------------------------------------------------------------------
 
 
@@ -394,32 +345,3 @@ def test_a_page_after_the_last_answers_404_and_the_last_page_can_be_named():
     assert error_of(client.get(f"{INSTANCES}?page=2"))["code"] == "not_found"
     assert client.get(f"{INSTANCES}?page=last").status_code == 200
     assert client.get(f"{INSTANCES}?page=1&page_size=1000").status_code == 200  # capped at 500, as documented
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("debug", [False, True])
-@pytest.mark.parametrize("url", ["/api/docs/", "/api/redoc/"])
-def test_a_wrong_method_on_the_docs_pages_answers_in_the_shape_to_a_json_client(settings, client, debug, url):
-    settings.DEBUG = debug
-
-    error = error_of(client.post(url, HTTP_ACCEPT="application/json"))
-
-    assert error["status"] in (405, 406)
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("debug", [False, True])
-@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
-def test_a_write_to_an_api_url_without_its_slash_is_redirected_keeping_its_method(settings, client, debug, method):
-    settings.DEBUG = debug  # with DEBUG on, Django's slash redirect raises an error for a POST
-
-    response = getattr(client, method)(f"{INSTANCES.rstrip('/')}?x=1", {"name": "x"}, content_type="application/json")
-
-    assert (response.status_code, response["Location"]) == (308, f"{INSTANCES}?x=1")
-
-
-@pytest.mark.django_db
-def test_a_browser_still_gets_the_browsable_apis_html_error_page(client):
-    response = client.get("/api/v1/strategy-instances/", HTTP_ACCEPT="text/html")
-
-    assert (response.status_code, response["Content-Type"].split(";")[0]) == (401, "text/html")
