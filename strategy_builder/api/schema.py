@@ -4,7 +4,8 @@
 follow from what the operation is — 400 when it reads a body or query parameters, 401, 403 on writes
 (permissions, CSRF), 404 when its path names an object (or it pages a list), 415 when it reads a body,
 429 when it is throttled — in the error shape. Errors particular to an operation (409, 412, 413, 423,
-428 ...) are declared on it with `error_responses`. It also puts the logic-flow format
+428 ...) are declared on it with `error_responses`. Input serializers that refuse unknown keys
+(StrictInputMixin) say so (`additionalProperties: false`). It also puts the logic-flow format
 (`engine.flowformat.flow_json_schema`, the engine's own definition) among the components, as `LogicFlow`.
 """
 
@@ -19,7 +20,7 @@ from drf_spectacular.utils import OpenApiResponse
 
 from engine.flowformat import flow_json_schema
 
-from .serializers import ErrorResponseSerializer
+from .serializers import ErrorResponseSerializer, StrictInputMixin
 
 _DESCRIPTIONS = {
     400: "Invalid input: every problem is listed in `error.problems`, each with its field path.",
@@ -68,6 +69,12 @@ class AutoSchema(openapi.AutoSchema):
         operation["responses"] = dict(sorted(responses.items()))
         return operation
 
+    def _map_basic_serializer(self, serializer: Any, direction: str) -> dict[str, Any]:
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and isinstance(serializer, StrictInputMixin):
+            schema["additionalProperties"] = False  # an unknown key is refused (unknown_field)
+        return schema
+
     def _implied_errors(self, operation: dict[str, Any]) -> list[int]:
         parameters = operation.get("parameters", [])
         has_body = "requestBody" in operation
@@ -85,22 +92,29 @@ class AutoSchema(openapi.AutoSchema):
         return codes
 
 
+_DOCUMENT_KEYS = ("$schema", "$id")
+
+
 def flow_components() -> dict[str, dict[str, Any]]:
     """The engine's JSON Schema of a logic flow as OpenAPI 3.0 components: LogicFlow and its parts."""
-    document = _openapi_3_0(flow_json_schema())
+    document = openapi_3_0(flow_json_schema())
     definitions = document.pop("$defs")
-    document.pop("$schema", None)
     document.pop("title", None)
     return {LOGIC_FLOW_COMPONENT: document, **definitions}
 
 
-def _openapi_3_0(schema: Any) -> Any:
-    """JSON Schema 2020-12 as OpenAPI 3.0 reads it: `nullable` for null types, refs into the components."""
+def openapi_3_0(schema: Any) -> Any:
+    """JSON Schema 2020-12 as OpenAPI 3.0 reads it: `nullable` for null types, boolean exclusive bounds,
+    refs into the components, no document keywords."""
     if isinstance(schema, list):
-        return [_openapi_3_0(item) for item in schema]
+        return [openapi_3_0(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    schema = {key: _openapi_3_0(value) for key, value in copy.deepcopy(schema).items()}
+    schema = {key: openapi_3_0(value) for key, value in copy.deepcopy(schema).items() if key not in _DOCUMENT_KEYS}
+    for exclusive, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if isinstance(schema.get(exclusive), int | float) and not isinstance(schema[exclusive], bool):
+            schema[bound] = schema[exclusive]
+            schema[exclusive] = True
     if isinstance(schema.get("$ref"), str):
         schema["$ref"] = schema["$ref"].replace("#/$defs/", "#/components/schemas/")
     types = schema.get("type")

@@ -43,6 +43,17 @@ class ApiWorld:
         """The id of the caller's object of the kind `path` (an OpenAPI path template) is about."""
         return self.own[_KINDS[path.removeprefix("/api/v1/").split("/")[0]]]
 
+    def use_own_ids(self, case) -> None:
+        """Point a schemathesis case at the caller's own objects: the path's id, and the strategy and
+        dataset a quick test, code generation or session names in its body."""
+        if "id" in case.path_parameters:
+            case.path_parameters["id"] = self.own_id(case.path)
+        body = case.body if isinstance(case.body, dict) else {}
+        if "instance" in body:
+            body["instance"] = self.own["instance"]
+        if isinstance(body.get("test_config"), dict):
+            body["test_config"]["dataset"] = self.own["dataset"]
+
 
 def build_world() -> ApiWorld:
     """Needs the system node library seeded (`seed_node_templates`)."""
