@@ -23,7 +23,8 @@ when the item has a usable id, and one of these codes (together FORMAT_CODES):
     duplicate_edge_id      two edges share an id (given or implied by their place)
 
 `read_flow` also hands back the items that passed, so flow validation can go on to check those parts in
-depth while it reports the malformed ones.
+depth while it reports the malformed ones. `flow_json_schema` is the same format as a JSON Schema (for API
+documentation and clients), built from the same key lists, so the two cannot drift apart.
 """
 
 from __future__ import annotations
@@ -52,6 +53,100 @@ FORMAT_CODES = frozenset(
         "duplicate_edge_id",
     }
 )
+
+
+_NAME = {"type": "string", "minLength": 1}
+_DEFS: dict[str, dict[str, Any]] = {
+    "ParamBinding": {
+        "type": "object",
+        "description": "A node param taking the value of the strategy parameter it names (from `parameters`).",
+        "properties": {PARAM_BINDING: {**_NAME, "description": "The strategy parameter's name."}},
+        "required": [PARAM_BINDING],
+        "additionalProperties": False,
+    },
+    "NodePosition": {
+        "type": "object",
+        "description": "Where the editor draws the node.",
+        "properties": {"x": {"type": "number"}, "y": {"type": "number"}},
+        "required": ["x", "y"],
+        "additionalProperties": False,
+    },
+}
+# Each key of a node or an edge: its JSON Schema and what it means.
+_KEY_SCHEMAS: dict[str, dict[str, Any]] = {
+    "id": {
+        **_NAME,
+        "description": "A node's id is unique among the nodes, an edge's among the edges (e<index> when absent).",
+    },
+    "template": {**_NAME, "description": "The node template's name, as in the catalogue."},
+    "version": {"type": "string", "description": "The template version; the current one when absent."},
+    "label": {"type": "string", "description": "What the editor shows on the node."},
+    "params": {
+        "type": "object",
+        "description": 'The template\'s params by name: a value, or {"$param": "<strategy parameter name>"}.',
+        "additionalProperties": {
+            "anyOf": [
+                {"$ref": "#/$defs/ParamBinding"},
+                {"not": {"type": "object", "required": [PARAM_BINDING]}, "description": "A literal value."},
+            ]
+        },
+    },
+    "position": {"$ref": "#/$defs/NodePosition"},
+    "source": {**_NAME, "description": "Id of the node the edge leaves."},
+    "source_port": {**_NAME, "description": "Output port of the source node."},
+    "target": {**_NAME, "description": "Id of the node the edge enters."},
+    "target_port": {**_NAME, "description": "Input port of the target node."},
+}
+
+
+def flow_json_schema() -> dict[str, Any]:
+    """Format v1 as a JSON Schema (draft 2020-12), sub-schemas under `$defs`.
+
+    JSON Schema cannot say that ids are unique (duplicate_node_id, duplicate_edge_id); everything else
+    `flow_format_problems` checks, it says too.
+    """
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "LogicFlow",
+        "description": (
+            f"A strategy's logic flow, format v{SCHEMA_VERSION}: nodes (each an instance of a node template, "
+            "with its params) and edges (from an output port of one node to an input port of another). "
+            "Node ids are unique, and so are edge ids; an edge without an id is called e<its index>. "
+            "An optional key set to null counts as absent."
+        ),
+        "type": "object",
+        "properties": {
+            "schema_version": {"type": "integer", "enum": [SCHEMA_VERSION]},
+            "nodes": {"type": "array", "items": {"$ref": "#/$defs/FlowNode"}},
+            "edges": {"type": "array", "items": {"$ref": "#/$defs/FlowEdge"}},
+        },
+        "required": list(FLOW_KEYS),
+        "additionalProperties": False,
+        "$defs": {
+            "FlowNode": _item_schema("A node of the flow.", NODE_REQUIRED, NODE_OPTIONAL),
+            "FlowEdge": _item_schema(
+                "An edge: source.source_port -> target.target_port.", EDGE_REQUIRED, EDGE_OPTIONAL
+            ),
+            **_DEFS,
+        },
+    }
+
+
+def _item_schema(description: str, required: tuple[str, ...], optional: tuple[str, ...]) -> dict[str, Any]:
+    properties = {key: _KEY_SCHEMAS[key] for key in required} | {key: _nullable(_KEY_SCHEMAS[key]) for key in optional}
+    return {
+        "type": "object",
+        "description": description,
+        "properties": properties,
+        "required": list(required),
+        "additionalProperties": False,
+    }
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    if "type" in schema:
+        return {**schema, "type": [schema["type"], "null"]}
+    return {"anyOf": [schema, {"type": "null"}]}
 
 
 @dataclass(frozen=True)

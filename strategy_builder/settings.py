@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost but one, so it sees every 4xx under /api/ (DEBUG's HTML 404 page included) and shapes it.
+    "strategy_builder.api.middleware.ApiErrorShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -154,7 +156,8 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, plus the error responses every operation implies and the LogicFlow component.
+    "DEFAULT_SCHEMA_CLASS": "strategy_builder.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "strategy_builder.api.exceptions.exception_handler",
     # Bodies are refused (400, naming the field) when they hold what no row can store: lone surrogates, NULs,
     # nesting beyond 64 levels (strategy_builder/storable.py); a response never fails on one stored value.

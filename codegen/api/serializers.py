@@ -1,12 +1,15 @@
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from codegen.models import CodeGeneration
 from codegen.selectors import code_generation_run_instructions
+from strategies.api.fields import FlowJSONField, ParametersField
+from strategy_builder.api import examples
 from strategy_builder.api.fields import JSONField
 from strategy_builder.api.serializers import StrictInputMixin
 
 
+@extend_schema_serializer(examples=examples.CODE_GENERATION)
 class CodeGenerationCreateSerializer(StrictInputMixin, serializers.Serializer):
     instance = serializers.CharField(max_length=36, help_text="Id of your strategy instance.")
     parameters = JSONField(
@@ -52,6 +55,8 @@ class CodeGenerationDetailSerializer(CodeGenerationListSerializer):
     run_instructions = serializers.SerializerMethodField(
         help_text="How to run the module on the bars of the quick test it reproduces (null without valid code)."
     )
+    logic_flow_snapshot = FlowJSONField(read_only=True, help_text="The flow as it was when this ran.")
+    parameters_snapshot = ParametersField(read_only=True, help_text="The parameter values it ran with.")
 
     class Meta(CodeGenerationListSerializer.Meta):
         fields = [

@@ -100,7 +100,7 @@ class CodeGenerationViewSet(
             **error_responses(404, 409),
         },
     )
-    @action(detail=True, methods=["get"], filterset_class=None, ordering_fields=[])
+    @action(detail=True, methods=["get"], filter_backends=[])
     def download(self, request: Request, pk: str) -> HttpResponse:
         generation = self.get_object()
         if generation.validation_status != ValidationStatus.VALID:
@@ -119,7 +119,7 @@ class CodeGenerationViewSet(
         parameters=[OpenApiParameter("against", str, required=True, description="Id of the generation to diff from.")],
         responses={200: CodeDiffSerializer, **error_responses(400, 404)},
     )
-    @action(detail=True, methods=["get"], filterset_class=None, ordering_fields=[])
+    @action(detail=True, methods=["get"], filter_backends=[])
     def diff(self, request: Request, pk: str) -> Response:
         generation = self.get_object()
         against_id = request.query_params.get("against")

@@ -3,10 +3,12 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from marketdata.choices import Timeframe
 from marketdata.models import Dataset
+from strategy_builder.api import examples
 
 # "2024-01-31T09:30:00 01:00": the "+" of the offset arrived as a space (an unencoded query string).
 _UNENCODED_OFFSET = re.compile(r"^(\S*T\S*\d) (\d{2}:?\d{2})$")
@@ -35,6 +37,7 @@ class DatasetOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.DATASET_UPLOAD)
 class DatasetUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="CSV with a header: timestamp, open, high, low, close, volume.")
     name = serializers.CharField(max_length=255)

@@ -2,16 +2,19 @@
 they do not know; what makes a template well-formed is checked once, by the services."""
 
 from django.db import models
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from engine.templates import PORT_TYPES
 from nodes.choices import NodeType
 from nodes.models import NodeTemplate
 from nodes.selectors import DEFINITION_FIELDS
+from strategy_builder.api import examples
 from strategy_builder.api.fields import JSONField
 from strategy_builder.api.serializers import StrictInputMixin
 
 
+@extend_schema_serializer(examples=examples.NODE_TEMPLATE_UPDATE)
 class NodeTemplateUpdateSerializer(StrictInputMixin, serializers.ModelSerializer):
     serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, models.JSONField: JSONField}
 
@@ -22,6 +25,7 @@ class NodeTemplateUpdateSerializer(StrictInputMixin, serializers.ModelSerializer
         validators = []
 
 
+@extend_schema_serializer(examples=examples.NODE_TEMPLATE)
 class NodeTemplateCreateSerializer(NodeTemplateUpdateSerializer):
     class Meta(NodeTemplateUpdateSerializer.Meta):
         fields = (*DEFINITION_FIELDS, "is_system_template")

@@ -1,15 +1,44 @@
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from engine.config import CONFIG_SCHEMA
 from quicktests.models import QuickTest
 from quicktests.retention import ArchivedResultMissing, quicktest_result
+from strategies.api.fields import FlowJSONField, ParametersField
+from strategy_builder.api import examples
 from strategy_builder.api.fields import JSONField
+from strategy_builder.api.schema import openapi_3_0
 from strategy_builder.api.serializers import StrictInputMixin
 
+_MOMENT = {
+    "type": "string",
+    "nullable": True,
+    "description": "ISO 8601 date or datetime (UTC without an offset), inclusive; a date as `end` means its last instant.",
+}
+_TEST_CONFIG = {
+    "type": "object",
+    "description": "The data to test on, and the engine's backtest configuration (engine.config.CONFIG_SCHEMA).",
+    "properties": {
+        "dataset": {"type": "string", "description": "Id of the dataset: yours or a shared one."},
+        "start": {**_MOMENT, "description": f"First bar: {_MOMENT['description']}"},
+        "end": {**_MOMENT, "description": f"Last bar: {_MOMENT['description']}"},
+        **openapi_3_0(CONFIG_SCHEMA)["properties"],
+    },
+    "required": ["dataset"],
+    "additionalProperties": False,
+}
 
+
+@extend_schema_field(_TEST_CONFIG)
+class TestConfigField(JSONField):
+    """The data to test on (quicktests.services.DATA_KEYS) and the engine's backtest configuration."""
+
+
+@extend_schema_serializer(examples=examples.QUICK_TEST)
 class QuickTestCreateSerializer(StrictInputMixin, serializers.Serializer):
     instance = serializers.CharField(max_length=36, help_text="Id of your strategy instance to test.")
     test_name = serializers.CharField(max_length=255, required=False, allow_blank=True, allow_null=True)
-    test_config = JSONField(
+    test_config = TestConfigField(
         help_text=(
             "dataset (id), start and end (ISO 8601 date or datetime, both optional, inclusive), and the backtest "
             "configuration: initial_capital, commission, slippage_bps, fill, direction, size, whole_units, "
@@ -46,6 +75,8 @@ class QuickTestListSerializer(serializers.ModelSerializer):
 
 
 class QuickTestDetailSerializer(QuickTestListSerializer):
+    logic_flow_snapshot = FlowJSONField(read_only=True, help_text="The flow as it was when this ran.")
+    parameters_snapshot = ParametersField(read_only=True, help_text="The parameter values it ran with.")
     result = serializers.SerializerMethodField(help_text="Curves (downsampled), counts and warnings.")
 
     class Meta(QuickTestListSerializer.Meta):

@@ -82,8 +82,12 @@ class QuickTestViewSet(
         quicktest = services.quicktest_cancel(quicktest=self.get_object(), actor=request.user.get_username())
         return Response(QuickTestListSerializer(quicktest).data)
 
-    @extend_schema(summary="The trades of a quick test, in the order they closed", responses=TradeSerializer(many=True))
-    @action(detail=True, methods=["get"], filterset_class=None, ordering_fields=[])
+    @extend_schema(
+        summary="The trades of a quick test, in the order they closed",
+        description="A test that has not completed (or failed) has no trades: its page is empty.",
+        responses={200: TradeSerializer(many=True), **error_responses(404)},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
     def trades(self, request: Request, pk: str) -> Response:
         trades = selectors.quicktest_trades(quicktest=self.get_object())
         page = self.paginate_queryset(trades)

@@ -1,12 +1,13 @@
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from sessions_app.choices import SessionType
 from sessions_app.drafts import draft_version, ui_metadata
 from sessions_app.models import BuilderSession
+from strategies.api.fields import FlowJSONField
+from strategy_builder.api import examples
 from strategy_builder.api.fields import JSONField
-from strategy_builder.api.serializers import ProblemSerializer, StrictInputMixin
+from strategy_builder.api.serializers import ErrorSerializer, ProblemSerializer, StrictInputMixin
 
 _DRAFT_HELP = {
     "draft_logic_flow": "The flow being edited (format v1); it may be unfinished or invalid.",
@@ -15,19 +16,31 @@ _DRAFT_HELP = {
 }
 
 
+@extend_schema_field({"type": "object", "additionalProperties": {}})
+class DraftParametersField(JSONField):
+    """A draft's parameter values by name (any JSON values: a draft may be unfinished)."""
+
+
+@extend_schema_field({"type": "object", "additionalProperties": {}, "nullable": True})
+class UIMetadataField(JSONField):
+    """The editor's UI state: a JSON object, or null."""
+
+
+@extend_schema_serializer(examples=examples.SESSION_START)
 class SessionStartSerializer(StrictInputMixin, serializers.Serializer):
     instance = serializers.CharField(
         max_length=36, required=False, allow_null=True, help_text="One of your strategies; omit for a new one."
     )
     session_type = serializers.ChoiceField(choices=SessionType.choices, default=SessionType.DRAFT)
     session_name = serializers.CharField(max_length=255, required=False, allow_null=True, allow_blank=True)
-    draft_logic_flow = JSONField(
+    draft_logic_flow = FlowJSONField(
         required=False, help_text="Defaults to the strategy's flow, or an empty flow for a new strategy."
     )
-    draft_parameters = JSONField(required=False, help_text="Defaults to the strategy's parameters.")
-    draft_metadata = JSONField(required=False, allow_null=True, help_text=_DRAFT_HELP["draft_metadata"])
+    draft_parameters = DraftParametersField(required=False, help_text="Defaults to the strategy's parameters.")
+    draft_metadata = UIMetadataField(required=False, allow_null=True, help_text=_DRAFT_HELP["draft_metadata"])
 
 
+@extend_schema_serializer(examples=examples.SESSION_SAVE)
 class SessionSaveSerializer(StrictInputMixin, serializers.Serializer):
     """An autosave: the parts of the draft that changed, and the version they were based on."""
 
@@ -36,9 +49,9 @@ class SessionSaveSerializer(StrictInputMixin, serializers.Serializer):
         min_value=0,
         help_text="The version this save is based on, for clients that cannot send If-Match (sendBeacon).",
     )
-    draft_logic_flow = JSONField(required=False, help_text=_DRAFT_HELP["draft_logic_flow"])
-    draft_parameters = JSONField(required=False, help_text=_DRAFT_HELP["draft_parameters"])
-    draft_metadata = JSONField(required=False, allow_null=True, help_text=_DRAFT_HELP["draft_metadata"])
+    draft_logic_flow = FlowJSONField(required=False, help_text=_DRAFT_HELP["draft_logic_flow"])
+    draft_parameters = DraftParametersField(required=False, help_text=_DRAFT_HELP["draft_parameters"])
+    draft_metadata = UIMetadataField(required=False, allow_null=True, help_text=_DRAFT_HELP["draft_metadata"])
     session_name = serializers.CharField(max_length=255, required=False, allow_null=True, allow_blank=True)
 
     def to_representation(self, session: BuilderSession) -> dict:
@@ -52,6 +65,7 @@ class SessionSaveSerializer(StrictInputMixin, serializers.Serializer):
         }
 
 
+@extend_schema_serializer(examples=examples.SESSION_COMMIT)
 class SessionCommitSerializer(StrictInputMixin, serializers.Serializer):
     base_version = serializers.IntegerField(
         required=False, min_value=0, help_text="Commit only if the draft is still at this version."
@@ -67,6 +81,7 @@ class SessionCommitSerializer(StrictInputMixin, serializers.Serializer):
     )
 
 
+@extend_schema_serializer(examples=examples.COLLABORATORS)
 class CollaboratorsSerializer(StrictInputMixin, serializers.Serializer):
     collaborator_ids = serializers.ListField(
         child=serializers.CharField(max_length=255), allow_empty=True, max_length=100, help_text="User ids."
@@ -111,7 +126,9 @@ class BuilderSessionSerializer(BuilderSessionListSerializer):
     """A session with its draft. `version` is also the response's ETag; `problems` is what full
     validation finds wrong with the draft (an unfinished draft is stored all the same)."""
 
-    draft_metadata = serializers.SerializerMethodField()
+    draft_logic_flow = FlowJSONField(read_only=True, help_text=_DRAFT_HELP["draft_logic_flow"])
+    draft_parameters = DraftParametersField(read_only=True, help_text=_DRAFT_HELP["draft_parameters"])
+    draft_metadata = serializers.SerializerMethodField(help_text=_DRAFT_HELP["draft_metadata"])
     committed_version = serializers.SerializerMethodField()
     problems = serializers.SerializerMethodField()
 
@@ -126,7 +143,7 @@ class BuilderSessionSerializer(BuilderSessionListSerializer):
         )
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(UIMetadataField(allow_null=True))
     def get_draft_metadata(self, session: BuilderSession):
         return ui_metadata(session)
 
@@ -136,3 +153,17 @@ class BuilderSessionSerializer(BuilderSessionListSerializer):
     @extend_schema_field(ProblemSerializer(many=True))
     def get_problems(self, session: BuilderSession) -> list[dict]:
         return [problem.as_dict() for problem in self.context.get("problems", [])]
+
+
+class StaleDraftErrorSerializer(serializers.Serializer):
+    """412 on a save or commit based on an old version: the error, and the draft as it is now."""
+
+    error = ErrorSerializer()
+    current = BuilderSessionSerializer(help_text="The session with its current draft (ETag: its version).")
+
+
+class SessionLockedErrorSerializer(serializers.Serializer):
+    """423: someone else holds the session's edit lock."""
+
+    error = ErrorSerializer()
+    lock = LockSerializer(help_text="Who holds the lock, and until when.")

@@ -31,8 +31,10 @@ from .serializers import (
     BuilderSessionSerializer,
     CollaboratorsSerializer,
     SessionCommitSerializer,
+    SessionLockedErrorSerializer,
     SessionSaveSerializer,
     SessionStartSerializer,
+    StaleDraftErrorSerializer,
 )
 
 IF_MATCH = OpenApiParameter(
@@ -43,12 +45,17 @@ IF_MATCH = OpenApiParameter(
 )
 _STALE = {
     412: OpenApiResponse(
-        ErrorResponseSerializer, description="Based on an old version: nothing saved; `current` holds the draft."
+        StaleDraftErrorSerializer, description="Based on an old version: nothing saved; `current` holds the draft."
+    )
+}
+_LOCKED = {
+    423: OpenApiResponse(
+        SessionLockedErrorSerializer, description="Someone else holds the edit lock: `lock` says who, until when."
     )
 }
 _TOO_LARGE = {413: OpenApiResponse(ErrorResponseSerializer, description="The draft is over the size limit.")}
 _NO_VERSION = {428: OpenApiResponse(ErrorResponseSerializer, description="No If-Match header nor `base_version`.")}
-_WRITE_ERRORS = {**error_responses(400, 404, 409, 423), **_STALE}
+_WRITE_ERRORS = {**error_responses(400, 404, 409), **_LOCKED, **_STALE}
 
 
 def _validated(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
@@ -168,7 +175,7 @@ class BuilderSessionViewSet(
     @extend_schema(
         summary="Take or renew the edit lock (POST), release it (DELETE; the owner releases anyone's)",
         request=None,
-        responses={200: BuilderSessionListSerializer, **error_responses(404, 409, 423)},
+        responses={200: BuilderSessionListSerializer, **error_responses(404, 409), **_LOCKED},
     )
     @action(detail=True, methods=["post", "delete"])
     def lock(self, request: Request, pk: str | None = None) -> Response:
@@ -182,7 +189,7 @@ class BuilderSessionViewSet(
     @extend_schema(
         summary="Close the session (owner only); its draft stays readable",
         request=None,
-        responses={200: BuilderSessionListSerializer, **error_responses(403, 404, 423)},
+        responses={200: BuilderSessionListSerializer, **error_responses(403, 404), **_LOCKED},
     )
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str | None = None) -> Response:

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from engine.flow import flow_format_problems
 from strategies.validators import parameters_problems
 from strategy_builder.api.fields import JSONField
+from strategy_builder.api.schema import LOGIC_FLOW
 from strategy_builder.api.serializers import problems_as_detail
 
 
-@extend_schema_field(OpenApiTypes.OBJECT)
-class LogicFlowField(JSONField):
-    """A logic flow in format v1: {"schema_version": 1, "nodes": [...], "edges": [...]}."""
+@extend_schema_field(LOGIC_FLOW)
+class FlowJSONField(JSONField):
+    """A logic flow in format v1, documented as the LogicFlow schema; checked by the service that stores it
+    (a draft's, for one), or output only (snapshots)."""
+
+
+class LogicFlowField(FlowJSONField):
+    """A logic flow in format v1: {"schema_version": 1, "nodes": [...], "edges": [...]}, checked here."""
 
     def to_internal_value(self, data: Any) -> Any:
         value = super().to_internal_value(data)

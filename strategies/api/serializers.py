@@ -1,15 +1,17 @@
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from engine.errors import Problem
 from strategies.models import StrategyBase, StrategyInstance, StrategyTemplate
 from strategies.services import StrategyChecker
+from strategy_builder.api import examples
 from strategy_builder.api.serializers import ProblemSerializer, StrictInputMixin
 
 from .fields import LogicFlowField, ParametersField
 
 
+@extend_schema_serializer(examples=examples.STRATEGY)
 class StrategyInputSerializer(StrictInputMixin, serializers.Serializer):
     """What a client may set on a template or a strategy; omitted fields keep their value (or default)."""
 

@@ -126,8 +126,13 @@ def _body(status_code: int, code: str, message: str, problems: list[dict[str, An
 def not_found(request: HttpRequest, exception: Exception) -> Any:
     """handler404: JSON under /api/, Django's page elsewhere."""
     if request.path.startswith(API_PREFIX):
-        return JsonResponse(_body(404, "not_found", f"No API endpoint at {request.path}.", []), status=404)
+        return JsonResponse(_body(404, "not_found", f"No API endpoint at {shown_path(request.path)}.", []), status=404)
     return django_defaults.page_not_found(request, exception)
+
+
+def shown_path(path: str, limit: int = 200) -> str:
+    """A requested path as an error message echoes it: at most `limit` characters."""
+    return path if len(path) <= limit else f"{path[:limit]}..."
 
 
 def server_error(request: HttpRequest) -> Any:

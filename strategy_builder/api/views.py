@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -10,10 +10,12 @@ from rest_framework.settings import api_settings
 
 from strategy_builder.login_limits import forget_account_failures, locked_out
 
+from . import examples
 from .schema import error_responses
 from .serializers import StrictInputMixin
 
 
+@extend_schema_serializer(examples=examples.TOKEN)
 class TokenRequestSerializer(StrictInputMixin, AuthTokenSerializer):
     pass
 

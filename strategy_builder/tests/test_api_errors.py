@@ -311,3 +311,37 @@ def test_an_unknown_page_outside_the_api_is_not_json(client):
 def _render(response):
     response.render()
     return response
+
+
+# --- Pagination -------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("page=0", "page"),
+        ("page=abc", "page"),
+        ("page=-1", "page"),
+        ("page_size=0", "page_size"),
+        ("page_size=many", "page_size"),
+    ],
+)
+def test_a_page_or_page_size_that_is_not_a_positive_integer_answers_400_naming_it(query, field):
+    client = APIClient()
+    client.force_authenticate(get_user_model().objects.create(username="alice"))
+
+    error = error_of(client.get(f"{INSTANCES}?{query}"))
+
+    assert (error["status"], error["code"]) == (400, "invalid")
+    assert [p["field"] for p in error["problems"]] == [field]
+
+
+@pytest.mark.django_db
+def test_a_page_after_the_last_answers_404_and_the_last_page_can_be_named():
+    client = APIClient()
+    client.force_authenticate(get_user_model().objects.create(username="alice"))
+
+    assert error_of(client.get(f"{INSTANCES}?page=2"))["code"] == "not_found"
+    assert client.get(f"{INSTANCES}?page=last").status_code == 200
+    assert client.get(f"{INSTANCES}?page=1&page_size=1000").status_code == 200  # capped at 500, as documented

@@ -47,8 +47,18 @@ def alice():
     return get_user_model().objects.create_user(username="alice", password=PASSWORD, is_staff=True)
 
 
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
 def form_login(url, username, password, address="192.0.2.1"):
-    return APIClient().post(url, {"username": username, "password": password}, format="multipart", REMOTE_ADDR=address)
+    """The sign-in form posted as a browser posts it (a browser asks for HTML)."""
+    return APIClient().post(
+        url,
+        {"username": username, "password": password},
+        format="multipart",
+        REMOTE_ADDR=address,
+        HTTP_ACCEPT=BROWSER_ACCEPT,
+    )
 
 
 def token_request(username, password, address="192.0.2.1"):
