@@ -15,6 +15,8 @@ export default defineConfig({
       input: {
         strategies: "src/pages/strategies.tsx",
         editor: "src/pages/editor.tsx",
+        tests: "src/pages/tests.tsx",
+        report: "src/pages/report.tsx",
       },
     },
   },

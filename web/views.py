@@ -8,8 +8,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
+from django.utils.decorators import method_decorator
+from django.views.decorators.csp import csp_override
 from django.views.generic import TemplateView
 
+from quicktests import selectors as quicktest_selectors
 from strategies import selectors
 from strategies.models import StrategyInstance
 from strategy_builder.management.commands.bootstrap import CREDENTIALS_FILE
@@ -49,3 +52,27 @@ class StrategyEditorPageView(LoginRequiredMixin, TemplateView):
         except StrategyInstance.DoesNotExist:
             raise Http404("No such strategy.") from None
         return {**super().get_context_data(**kwargs), "strategy": strategy}
+
+
+class TestsPageView(LoginRequiredMixin, TemplateView):
+    """The user's quick tests, filtered by the spec's common queries."""
+
+    template_name = "web/tests.html"
+
+
+# TradingView's lightweight-charts adds one <style> element for its attribution logo, which its licence asks
+# to keep visible: that exact text, and nothing else, may be inline (web/tests/test_pages.py checks the hash
+# against the installed library).
+CHART_STYLE_SHA256 = "sha256-3pRED1tOXas1FXFoPb9TGCjmYe9XQsmO9OV23khV2nY="
+CHART_CSP = {**settings.SECURE_CSP, "style-src": [*settings.SECURE_CSP["style-src"], f"'{CHART_STYLE_SHA256}'"]}
+
+
+@method_decorator(csp_override(CHART_CSP), name="dispatch")
+class QuickTestReportPageView(LoginRequiredMixin, TemplateView):
+    """A quick test's report; anyone else's test answers 404, as in the API."""
+
+    template_name = "web/report.html"
+
+    def get_context_data(self, **kwargs):
+        quicktest = quicktest_selectors.quicktest_get(user=self.request.user, quicktest_id=kwargs["quicktest_id"])
+        return {**super().get_context_data(**kwargs), "quicktest": quicktest}

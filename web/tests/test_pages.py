@@ -185,3 +185,48 @@ def test_the_sign_in_page_is_rate_limited_and_says_when_to_retry(client, setting
     assert "Too many failed login attempts" in page
     assert 'class="topbar"' in page
     assert _csp(response)["script-src"] == ["'self'"]
+
+
+def test_the_report_allows_exactly_the_charts_attribution_style_and_nothing_else_inline(client):
+    """The hash in CHART_CSP is of the <style> text the installed lightweight-charts injects for its logo."""
+    import base64
+    import hashlib
+    from pathlib import Path
+
+    from quicktests.models import QuickTest
+    from strategies.models import StrategyInstance
+    from web.views import CHART_STYLE_SHA256
+
+    library = Path(settings.BASE_DIR, "frontend/node_modules/lightweight-charts/dist/lightweight-charts.production.mjs")
+    style = re.search(r'createElement\("style"\),this\.\w+\.innerText="([^"]*)"', library.read_text()).group(1)
+    assert "sha256-" + base64.b64encode(hashlib.sha256(style.encode()).digest()).decode() == CHART_STYLE_SHA256
+
+    me = get_user_model().objects.create_user("trader", password="a-long-password")
+    flow = {"schema_version": 1, "nodes": [], "edges": []}
+    strategy = StrategyInstance.objects.create(user_id=str(me.pk), name="S", logic_flow=flow, parameters={})
+    test = QuickTest.objects.create(
+        user_id=str(me.pk), instance=strategy, test_config={}, parameters_snapshot={}, logic_flow_snapshot=flow
+    )
+    client.force_login(me)
+
+    policy = _csp(client.get(f"/tests/{test.pk}/"))
+
+    assert policy["script-src"] == ["'self'"]
+    assert policy["style-src"] == ["'self'", f"'{CHART_STYLE_SHA256}'"]
+
+
+def test_another_users_quick_test_report_answers_404(client):
+    from quicktests.models import QuickTest
+    from strategies.models import StrategyInstance
+
+    me = get_user_model().objects.create_user("trader", password="a-long-password")
+    other = get_user_model().objects.create_user("other", password="a-long-password")
+    flow = {"schema_version": 1, "nodes": [], "edges": []}
+    theirs = StrategyInstance.objects.create(user_id=str(other.pk), name="Theirs", logic_flow=flow, parameters={})
+    test = QuickTest.objects.create(
+        user_id=str(other.pk), instance=theirs, test_config={}, parameters_snapshot={}, logic_flow_snapshot=flow
+    )
+    client.force_login(me)
+
+    assert client.get(f"/tests/{test.pk}/").status_code == 404
+    assert client.get("/tests/").status_code == 200

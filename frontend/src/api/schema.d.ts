@@ -299,6 +299,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datasets/{id}/download/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the bars as CSV
+         * @description The bars in the CSV format the engine and generated modules read (`python strategy.py BARS.csv`): a header `timestamp,open,high,low,close,volume`, then one bar a line, timestamps ISO 8601 UTC. Optionally only the bars from `start` to `end`, as a quick test's configuration gives them. Streamed; shared datasets too.
+         */
+        get: operations["v1_datasets_download_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/node-templates/": {
         parameters: {
             query?: never;
@@ -448,7 +468,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The trades of a quick test, in the order they closed */
+        /**
+         * The trades of a quick test, in the order they closed
+         * @description A test that has not completed (or failed) has no trades: its page is empty.
+         */
         get: operations["v1_quick_tests_trades_list"];
         put?: never;
         post?: never;
@@ -624,11 +647,16 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
-            readonly draft_logic_flow: unknown;
-            readonly draft_parameters: unknown;
-            readonly draft_metadata: {
+            /** @description The flow being edited (format v1); it may be unfinished or invalid. */
+            readonly draft_logic_flow: components["schemas"]["LogicFlow"];
+            /** @description Parameter values by name. */
+            readonly draft_parameters: {
                 [key: string]: unknown;
             };
+            /** @description The editor's UI state (viewport, selection ...), stored as given. */
+            readonly draft_metadata: {
+                [key: string]: unknown;
+            } | null;
             readonly committed_version: number | null;
             readonly problems: components["schemas"]["Problem"][];
         };
@@ -722,9 +750,15 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
             validation_result?: unknown;
-            parameters_snapshot?: unknown;
-            logic_flow_snapshot: unknown;
+            /** @description The parameter values it ran with. */
+            readonly parameters_snapshot: {
+                [key: string]: number | string | boolean;
+            };
+            /** @description The flow as it was when this ran. */
+            readonly logic_flow_snapshot: components["schemas"]["LogicFlow"];
             generated_code: string;
+            /** @description How to run the module on the bars of the quick test it reproduces (null without valid code). */
+            readonly run_instructions: components["schemas"]["RunInstructions"] | null;
         };
         CodeGenerationList: {
             readonly id: string;
@@ -800,12 +834,52 @@ export interface components {
         ErrorResponse: {
             error: components["schemas"]["Error"];
         };
+        /** @description An edge: source.source_port -> target.target_port. */
+        FlowEdge: {
+            /** @description Id of the node the edge leaves. */
+            source: string;
+            /** @description Output port of the source node. */
+            source_port: string;
+            /** @description Id of the node the edge enters. */
+            target: string;
+            /** @description Input port of the target node. */
+            target_port: string;
+            /** @description A node's id is unique among the nodes, an edge's among the edges (e<index> when absent). */
+            id?: string | null;
+        };
+        /** @description A node of the flow. */
+        FlowNode: {
+            /** @description A node's id is unique among the nodes, an edge's among the edges (e<index> when absent). */
+            id: string;
+            /** @description The node template's name, as in the catalogue. */
+            template: string;
+            /** @description The template version; the current one when absent. */
+            version?: string | null;
+            /** @description What the editor shows on the node. */
+            label?: string | null;
+            /** @description The template's params by name: a value, or {"$param": "<strategy parameter name>"}. */
+            params?: {
+                [key: string]: components["schemas"]["ParamBinding"] | unknown;
+            } | null;
+            position?: components["schemas"]["NodePosition"] | null;
+        };
         Lock: {
             holder: string;
             /** Format: date-time */
             since: string;
             /** Format: date-time */
             until: string;
+        };
+        /** @description A strategy's logic flow, format v1: nodes (each an instance of a node template, with its params) and edges (from an output port of one node to an input port of another). Node ids are unique, and so are edge ids; an edge without an id is called e<its index>. An optional key set to null counts as absent. */
+        LogicFlow: {
+            schema_version: components["schemas"]["SchemaVersionEnum"];
+            nodes: components["schemas"]["FlowNode"][];
+            edges: components["schemas"]["FlowEdge"][];
+        };
+        /** @description Where the editor draws the node. */
+        NodePosition: {
+            x: number;
+            y: number;
         };
         /**
          * @description Input serializers refuse keys they do not know, so a misspelt field is an error, not a silent no-op.
@@ -1007,6 +1081,11 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Trade"][];
         };
+        /** @description A node param taking the value of the strategy parameter it names (from `parameters`). */
+        ParamBinding: {
+            /** @description The strategy parameter's name. */
+            $param: string;
+        };
         /**
          * @description Input serializers refuse keys they do not know, so a misspelt field is an error, not a silent no-op.
          *
@@ -1034,11 +1113,15 @@ export interface components {
             /** @description The version this save is based on, for clients that cannot send If-Match (sendBeacon). */
             base_version?: number;
             /** @description The flow being edited (format v1); it may be unfinished or invalid. */
-            draft_logic_flow?: unknown;
+            draft_logic_flow?: components["schemas"]["LogicFlow"];
             /** @description Parameter values by name. */
-            draft_parameters?: unknown;
+            draft_parameters?: {
+                [key: string]: unknown;
+            };
             /** @description The editor's UI state (viewport, selection ...), stored as given. */
-            draft_metadata?: unknown;
+            draft_metadata?: {
+                [key: string]: unknown;
+            } | null;
             session_name?: string | null;
         };
         /** @description What a client may set on a template or a strategy; omitted fields keep their value (or default). */
@@ -1046,9 +1129,7 @@ export interface components {
             name?: string;
             description?: string | null;
             /** @description Format v1: {"schema_version": 1, "nodes": [], "edges": []}. */
-            logic_flow?: {
-                [key: string]: unknown;
-            };
+            logic_flow?: components["schemas"]["LogicFlow"];
             /** @description Parameter values by name. */
             parameters?: {
                 [key: string]: number | string | boolean;
@@ -1087,7 +1168,56 @@ export interface components {
             instance: string;
             test_name?: string | null;
             /** @description dataset (id), start and end (ISO 8601 date or datetime, both optional, inclusive), and the backtest configuration: initial_capital, commission, slippage_bps, fill, direction, size, whole_units, risk_free_rate. */
-            test_config: unknown;
+            test_config: {
+                /** @description Id of the dataset: yours or a shared one. */
+                dataset: string;
+                /** @description First bar: ISO 8601 date or datetime (UTC without an offset), inclusive; a date as `end` means its last instant. */
+                start?: string | null;
+                /** @description Last bar: ISO 8601 date or datetime (UTC without an offset), inclusive; a date as `end` means its last instant. */
+                end?: string | null;
+                /**
+                 * @description Cash the backtest starts with.
+                 * @default 10000
+                 */
+                initial_capital: number;
+                /**
+                 * @description Commission as a fraction of traded notional, charged on each side (0.001 = 0.1 %).
+                 * @default 0
+                 */
+                commission: number;
+                /**
+                 * @description Slippage in basis points, applied against the trader on every fill.
+                 * @default 0
+                 */
+                slippage_bps: number;
+                /**
+                 * @description When a signal decided at a bar's close is filled: the next bar's open, or that close.
+                 * @default next_open
+                 * @enum {unknown}
+                 */
+                fill: "next_open" | "close";
+                /**
+                 * @description Which sides the strategy may trade.
+                 * @default long
+                 * @enum {unknown}
+                 */
+                direction: "long" | "short" | "both";
+                /**
+                 * @description Fraction of equity committed to each position (commission included).
+                 * @default 1
+                 */
+                size: number;
+                /**
+                 * @description Trade whole units only (rounding the position size down).
+                 * @default false
+                 */
+                whole_units: boolean;
+                /**
+                 * @description Annual risk-free rate used by the Sharpe and Sortino ratios (0.02 = 2 %).
+                 * @default 0
+                 */
+                risk_free_rate: number;
+            };
             /** @description Values overriding the strategy's parameters for this test only. */
             parameters?: unknown;
         };
@@ -1111,8 +1241,12 @@ export interface components {
             started_at?: string | null;
             /** Format: date-time */
             completed_at?: string | null;
-            parameters_snapshot?: unknown;
-            logic_flow_snapshot: unknown;
+            /** @description The parameter values it ran with. */
+            readonly parameters_snapshot: {
+                [key: string]: number | string | boolean;
+            };
+            /** @description The flow as it was when this ran. */
+            readonly logic_flow_snapshot: components["schemas"]["LogicFlow"];
             /** @description Curves (downsampled), counts and warnings. */
             readonly result: {
                 [key: string]: unknown;
@@ -1144,6 +1278,27 @@ export interface components {
          * @enum {string}
          */
         QuickTestStatusEnum: "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED";
+        RunInstructions: {
+            /** @description The module's file name, as downloaded. */
+            module: string;
+            /** @description Where to download the module. */
+            module_url: string;
+            /** @description The completed quick test of this exact flow and these parameter values, if any. */
+            quick_test: string | null;
+            /** @description The dataset that quick test ran on. */
+            dataset: string | null;
+            /** @description Its bars as CSV, with its start and end. */
+            bars_url: string | null;
+            /** @description Your datasets and the shared ones. */
+            datasets_url: string;
+            /** @description That quick test's configuration, for --config. */
+            config: unknown;
+            /** @description Shell commands, in order. */
+            commands: string[];
+            description: string;
+        };
+        /** @enum {integer} */
+        SchemaVersionEnum: 1;
         /**
          * @description Input serializers refuse keys they do not know, so a misspelt field is an error, not a silent no-op.
          *
@@ -1162,16 +1317,26 @@ export interface components {
              */
             overwrite: boolean;
         };
+        /** @description 423: someone else holds the session's edit lock. */
+        SessionLockedError: {
+            error: components["schemas"]["Error"];
+            /** @description Who holds the lock, and until when. */
+            lock: components["schemas"]["Lock"];
+        };
         /** @description An autosave: the parts of the draft that changed, and the version they were based on. */
         SessionSaveRequest: {
             /** @description The version this save is based on, for clients that cannot send If-Match (sendBeacon). */
             base_version?: number;
             /** @description The flow being edited (format v1); it may be unfinished or invalid. */
-            draft_logic_flow?: unknown;
+            draft_logic_flow?: components["schemas"]["LogicFlow"];
             /** @description Parameter values by name. */
-            draft_parameters?: unknown;
+            draft_parameters?: {
+                [key: string]: unknown;
+            };
             /** @description The editor's UI state (viewport, selection ...), stored as given. */
-            draft_metadata?: unknown;
+            draft_metadata?: {
+                [key: string]: unknown;
+            } | null;
             session_name?: string | null;
         };
         /**
@@ -1187,11 +1352,15 @@ export interface components {
             session_type: components["schemas"]["SessionTypeEnum"];
             session_name?: string | null;
             /** @description Defaults to the strategy's flow, or an empty flow for a new strategy. */
-            draft_logic_flow?: unknown;
+            draft_logic_flow?: components["schemas"]["LogicFlow"];
             /** @description Defaults to the strategy's parameters. */
-            draft_parameters?: unknown;
+            draft_parameters?: {
+                [key: string]: unknown;
+            };
             /** @description The editor's UI state (viewport, selection ...), stored as given. */
-            draft_metadata?: unknown;
+            draft_metadata?: {
+                [key: string]: unknown;
+            } | null;
         };
         /**
          * @description * `DRAFT` - Draft
@@ -1200,14 +1369,18 @@ export interface components {
          * @enum {string}
          */
         SessionTypeEnum: "DRAFT" | "AUTOSAVE" | "COLLABORATIVE";
+        /** @description 412 on a save or commit based on an old version: the error, and the draft as it is now. */
+        StaleDraftError: {
+            error: components["schemas"]["Error"];
+            /** @description The session with its current draft (ETag: its version). */
+            current: components["schemas"]["BuilderSession"];
+        };
         /** @description What a client may set on a template or a strategy; omitted fields keep their value (or default). */
         StrategyInputRequest: {
             name: string;
             description?: string | null;
             /** @description Format v1: {"schema_version": 1, "nodes": [], "edges": []}. */
-            logic_flow?: {
-                [key: string]: unknown;
-            };
+            logic_flow?: components["schemas"]["LogicFlow"];
             /** @description Parameter values by name. */
             parameters?: {
                 [key: string]: number | string | boolean;
@@ -1218,9 +1391,7 @@ export interface components {
             name: string;
             description?: string | null;
             /** @description Format v1: {"schema_version": 1, "nodes": [], "edges": []}. */
-            logic_flow?: {
-                [key: string]: unknown;
-            };
+            logic_flow?: components["schemas"]["LogicFlow"];
             /** @description Parameter values by name. */
             parameters?: {
                 [key: string]: number | string | boolean;
@@ -1234,9 +1405,7 @@ export interface components {
             readonly name: string;
             readonly description: string | null;
             readonly template_id: string | null;
-            readonly logic_flow: {
-                [key: string]: unknown;
-            };
+            readonly logic_flow: components["schemas"]["LogicFlow"];
             readonly parameters: {
                 [key: string]: number | string | boolean;
             };
@@ -1261,9 +1430,7 @@ export interface components {
             readonly id: string;
             readonly name: string;
             readonly description: string | null;
-            readonly logic_flow: {
-                [key: string]: unknown;
-            };
+            readonly logic_flow: components["schemas"]["LogicFlow"];
             readonly parameters: {
                 [key: string]: number | string | boolean;
             };
@@ -1355,9 +1522,9 @@ export interface operations {
         };
         requestBody: {
             content: {
+                "application/json": components["schemas"]["TokenRequestRequest"];
                 "application/x-www-form-urlencoded": components["schemas"]["TokenRequestRequest"];
                 "multipart/form-data": components["schemas"]["TokenRequestRequest"];
-                "application/json": components["schemas"]["TokenRequestRequest"];
             };
         };
         responses: {
@@ -1371,6 +1538,33 @@ export interface operations {
             };
             /** @description Invalid input: every problem is listed in `error.problems`, each with its field path. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1411,7 +1605,7 @@ export interface operations {
                 ordering?: ("-created_at" | "-expires_at" | "-last_activity_at" | "created_at" | "expires_at" | "last_activity_at")[];
                 /** @description A page number within the paginated result set. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Number of results per page (default 50, at most 500). */
                 page_size?: number;
                 /**
                  * @description * `DRAFT` - Draft
@@ -1436,6 +1630,24 @@ export interface operations {
             };
             /** @description Invalid input: every problem is listed in `error.problems`, each with its field path. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such object among the caller's own, or no such page. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1477,8 +1689,35 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description The draft is over the size limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1506,6 +1745,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BuilderSession"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description No such object among the caller's own. */
@@ -1557,6 +1805,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description No such object among the caller's own. */
             404: {
                 headers: {
@@ -1581,7 +1847,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["StaleDraftError"];
                 };
             };
             /** @description The draft is over the size limit. */
@@ -1593,13 +1859,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The object is locked by someone else. */
-            423: {
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Someone else holds the edit lock: `lock` says who, until when. */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionLockedError"];
                 };
             };
             /** @description No If-Match header nor `base_version`. */
@@ -1633,6 +1908,15 @@ export interface operations {
                     "application/json": components["schemas"]["BuilderSessionList"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description The credentials do not allow this. */
             403: {
                 headers: {
@@ -1651,13 +1935,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The object is locked by someone else. */
+            /** @description Someone else holds the edit lock: `lock` says who, until when. */
             423: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["SessionLockedError"];
                 };
             };
         };
@@ -1697,6 +1981,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description The credentials do not allow this. */
             403: {
                 headers: {
@@ -1717,6 +2010,15 @@ export interface operations {
             };
             /** @description The request conflicts with the object's current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1764,6 +2066,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description The credentials do not allow this. */
             403: {
                 headers: {
@@ -1797,16 +2108,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["StaleDraftError"];
                 };
             };
-            /** @description The object is locked by someone else. */
-            423: {
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Someone else holds the edit lock: `lock` says who, until when. */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionLockedError"];
                 };
             };
         };
@@ -1829,6 +2149,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BuilderSessionList"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description No such object among the caller's own. */
@@ -1871,6 +2209,24 @@ export interface operations {
                     "application/json": components["schemas"]["BuilderSessionList"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description No such object among the caller's own. */
             404: {
                 headers: {
@@ -1889,13 +2245,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The object is locked by someone else. */
+            /** @description Someone else holds the edit lock: `lock` says who, until when. */
             423: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["SessionLockedError"];
                 };
             };
         };
@@ -1920,6 +2276,24 @@ export interface operations {
                     "application/json": components["schemas"]["BuilderSessionList"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description No such object among the caller's own. */
             404: {
                 headers: {
@@ -1938,13 +2312,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The object is locked by someone else. */
+            /** @description Someone else holds the edit lock: `lock` says who, until when. */
             423: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["SessionLockedError"];
                 };
             };
         };
@@ -1987,6 +2361,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description No such object among the caller's own. */
             404: {
                 headers: {
@@ -2011,7 +2403,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["StaleDraftError"];
                 };
             };
             /** @description The draft is over the size limit. */
@@ -2023,13 +2415,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The object is locked by someone else. */
-            423: {
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Someone else holds the edit lock: `lock` says who, until when. */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionLockedError"];
                 };
             };
             /** @description No If-Match header nor `base_version`. */
@@ -2065,7 +2466,7 @@ export interface operations {
                 ordering?: ("-created_at" | "-expires_at" | "-last_activity_at" | "created_at" | "expires_at" | "last_activity_at")[];
                 /** @description A page number within the paginated result set. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Number of results per page (default 50, at most 500). */
                 page_size?: number;
                 /**
                  * @description * `DRAFT` - Draft
@@ -2097,6 +2498,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such object among the caller's own, or no such page. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     v1_code_generations_list: {
@@ -2112,7 +2531,7 @@ export interface operations {
                 ordering?: string;
                 /** @description A page number within the paginated result set. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Number of results per page (default 50, at most 500). */
                 page_size?: number;
                 /**
                  * @description * `PENDING` - Pending
@@ -2135,6 +2554,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaginatedCodeGenerationListList"];
+                };
+            };
+            /** @description Invalid input: every problem is listed in `error.problems`, each with its field path. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such object among the caller's own, or no such page. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2180,6 +2626,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     v1_code_generations_retrieve: {
@@ -2200,6 +2673,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CodeGenerationDetail"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description No such object among the caller's own. */
@@ -2231,6 +2713,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /** @description No such object among the caller's own. */
             404: {
@@ -2275,6 +2775,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description No such object among the caller's own. */
             404: {
                 headers: {
@@ -2307,6 +2816,15 @@ export interface operations {
                     "text/x-python": string;
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description No such object among the caller's own. */
             404: {
                 headers: {
@@ -2334,7 +2852,7 @@ export interface operations {
                 ordering?: string;
                 /** @description A page number within the paginated result set. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Number of results per page (default 50, at most 500). */
                 page_size?: number;
                 /** @description Shared datasets only */
                 shared?: boolean;
@@ -2363,6 +2881,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaginatedDatasetOutputList"];
+                };
+            };
+            /** @description Invalid input: every problem is listed in `error.problems`, each with its field path. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such object among the caller's own, or no such page. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2397,6 +2942,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description The credentials do not allow this. */
             403: {
                 headers: {
@@ -2408,6 +2962,15 @@ export interface operations {
             };
             /** @description The request body is larger than the server accepts; the message names the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2435,6 +2998,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DatasetOutput"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description No such object among the caller's own. */
@@ -2467,6 +3039,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description The credentials do not allow this. */
             403: {
                 headers: {
@@ -2483,6 +3064,65 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_datasets_download_retrieve: {
+        parameters: {
+            query?: {
+                /** @description Last bar to include: an ISO 8601 date (the whole day) or datetime. */
+                end?: string;
+                format?: "csv" | "json";
+                /** @description First bar to include: an ISO 8601 date or datetime (UTC unless it has an offset). */
+                start?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A unique value identifying this dataset. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bars. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input: every problem is listed in `error.problems`, each with its field path. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                    "text/csv": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                    "text/csv": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such object among the caller's own. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                    "text/csv": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2516,7 +3156,7 @@ export interface operations {
                 ordering?: ("-created_at" | "-name" | "-usage_count" | "created_at" | "name" | "usage_count")[];
                 /** @description A page number within the paginated result set. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Number of results per page (default 50, at most 500). */
                 page_size?: number;
                 /** @description Name or display name contains */
                 search?: string;
@@ -2533,6 +3173,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaginatedNodeTemplateOutputList"];
+                };
+            };
+            /** @description Invalid input: every problem is listed in `error.problems`, each with its field path. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such object among the caller's own, or no such page. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2569,8 +3236,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description The credentials do not allow this. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2598,6 +3283,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NodeTemplateOutput"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description No such object among the caller's own. */
@@ -2646,6 +3340,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description The credentials do not allow this. */
             403: {
                 headers: {
@@ -2657,6 +3360,15 @@ export interface operations {
             };
             /** @description No such object among the caller's own. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2684,6 +3396,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /** @description The credentials do not allow this. */
             403: {
@@ -2740,6 +3461,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description The credentials do not allow this. */
             403: {
                 headers: {
@@ -2751,6 +3481,15 @@ export interface operations {
             };
             /** @description No such object among the caller's own. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2778,6 +3517,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NodeTemplateOutput"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description The credentials do not allow this. */
@@ -2817,6 +3565,15 @@ export interface operations {
                     "application/json": components["schemas"]["Catalogue"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     v1_quick_tests_list: {
@@ -2830,7 +3587,7 @@ export interface operations {
                 ordering?: string;
                 /** @description A page number within the paginated result set. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Number of results per page (default 50, at most 500). */
                 page_size?: number;
                 /**
                  * @description * `PENDING` - Pending
@@ -2840,7 +3597,7 @@ export interface operations {
                  *     * `CANCELLED` - Cancelled
                  */
                 status?: ("CANCELLED" | "COMPLETED" | "FAILED" | "PENDING" | "RUNNING")[];
-                /** @description Created in the last N hours */
+                /** @description Created in the last N hours (at most 878,400: 100 years) */
                 within_hours?: number;
             };
             header?: never;
@@ -2855,6 +3612,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaginatedQuickTestListList"];
+                };
+            };
+            /** @description Invalid input: every problem is listed in `error.problems`, each with its field path. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such object among the caller's own, or no such page. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2891,6 +3675,42 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The task queue is not reachable: nothing was started or stored; try again in a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     v1_quick_tests_retrieve: {
@@ -2911,6 +3731,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["QuickTestDetail"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description No such object among the caller's own. */
@@ -2942,6 +3771,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /** @description No such object among the caller's own. */
             404: {
@@ -2983,6 +3830,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description No such object among the caller's own. */
             404: {
                 headers: {
@@ -2997,11 +3862,9 @@ export interface operations {
     v1_quick_tests_trades_list: {
         parameters: {
             query?: {
-                /** @description Which field to use when ordering the results. */
-                ordering?: string;
                 /** @description A page number within the paginated result set. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Number of results per page (default 50, at most 500). */
                 page_size?: number;
             };
             header?: never;
@@ -3019,6 +3882,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaginatedTradeList"];
+                };
+            };
+            /** @description Invalid input: every problem is listed in `error.problems`, each with its field path. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such object among the caller's own. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3045,7 +3935,7 @@ export interface operations {
                 ordering?: ("-created_at" | "-name" | "-updated_at" | "created_at" | "name" | "updated_at")[];
                 /** @description A page number within the paginated result set. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Number of results per page (default 50, at most 500). */
                 page_size?: number;
                 /**
                  * @description * `ACTIVE` - Active
@@ -3071,6 +3961,24 @@ export interface operations {
             };
             /** @description Invalid input: every problem is listed in `error.problems`, each with its field path. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such object among the caller's own, or no such page. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3112,6 +4020,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     v1_strategy_instances_retrieve: {
@@ -3132,6 +4067,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StrategyInstanceOutput"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description No such object among the caller's own. */
@@ -3180,8 +4124,35 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description No such object among the caller's own. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3209,6 +4180,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /** @description No such object among the caller's own. */
             404: {
@@ -3256,8 +4245,35 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description No such object among the caller's own. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3285,6 +4301,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StrategyInstanceOutput"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description No such object among the caller's own. */
@@ -3318,6 +4352,24 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyInstanceOutput"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description No such object among the caller's own. */
             404: {
                 headers: {
@@ -3347,6 +4399,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationResult"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description No such object among the caller's own. */
@@ -3382,7 +4452,7 @@ export interface operations {
                 ordering?: ("-created_at" | "-name" | "-updated_at" | "created_at" | "name" | "updated_at")[];
                 /** @description A page number within the paginated result set. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Number of results per page (default 50, at most 500). */
                 page_size?: number;
                 /**
                  * @description * `ACTIVE` - Active
@@ -3406,6 +4476,24 @@ export interface operations {
             };
             /** @description Invalid input: every problem is listed in `error.problems`, each with its field path. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such object among the caller's own, or no such page. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3447,6 +4535,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     v1_strategy_templates_retrieve: {
@@ -3467,6 +4582,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StrategyTemplateOutput"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description No such object among the caller's own. */
@@ -3515,8 +4639,35 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description No such object among the caller's own. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3544,6 +4695,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /** @description No such object among the caller's own. */
             404: {
@@ -3591,8 +4760,35 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description No such object among the caller's own. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3620,6 +4816,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationResult"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description No such object among the caller's own. */

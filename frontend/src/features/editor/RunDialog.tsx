@@ -191,9 +191,7 @@ export function RunDialog({ open, instanceId, prepare, onClose }: Props) {
             {["PENDING", "RUNNING"].includes(test.status ?? "") && (
               <span className="spinner" aria-hidden="true" />
             )}{" "}
-            <a href={`/api/v1/quick-tests/${test.id}/`} target="_blank" rel="noreferrer">
-              Open the result
-            </a>
+            <a href={`/tests/${test.id}/`}>Open the report</a>
           </div>
         )}
         <div className="dialog-actions">

@@ -1,0 +1,53 @@
+import { api, type Paginated } from "../../api/client";
+import type { components } from "../../api/schema";
+
+export type QuickTest = components["schemas"]["QuickTestDetail"];
+export type QuickTestRow = components["schemas"]["QuickTestList"];
+export type Trade = components["schemas"]["Trade"];
+export type Dataset = components["schemas"]["DatasetOutput"];
+export type Strategy = components["schemas"]["StrategyInstanceOutput"];
+export type Metrics = Record<string, number | string | null>;
+export type Curve = { bar: number[]; time: string[]; equity?: number[]; drawdown_pct?: number[] };
+export type Result = {
+  equity_curve?: Curve;
+  drawdown_curve?: Curve;
+  counts?: Record<string, unknown>;
+  warnings?: string[];
+  archived?: boolean;
+  error?: string;
+};
+
+export const QUICK_TESTS = "/api/v1/quick-tests/";
+export const ENDED = new Set(["COMPLETED", "FAILED", "CANCELLED"]);
+
+export function getQuickTest(id: string) {
+  return api<QuickTest>("GET", `${QUICK_TESTS}${id}/`);
+}
+
+/** Every trade of a test, page by page (the API pages at most 500 at a time). */
+export async function allTrades(id: string, limit = 20_000): Promise<{ trades: Trade[]; total: number }> {
+  const trades: Trade[] = [];
+  let page = 1;
+  let total = 0;
+  while (trades.length < limit) {
+    const answer = await api<Paginated<Trade>>("GET", `${QUICK_TESTS}${id}/trades/`, {
+      query: { page, page_size: 500 },
+    });
+    total = answer.count;
+    trades.push(...answer.results);
+    if (!answer.next) break;
+    page += 1;
+  }
+  return { trades, total };
+}
+
+export function rerun(test: QuickTest) {
+  return api<{ id: string }>("POST", QUICK_TESTS, {
+    body: {
+      instance: test.instance,
+      test_name: test.test_name || undefined,
+      test_config: test.test_config,
+      parameters: test.parameters_snapshot ?? undefined,
+    },
+  });
+}

@@ -1,0 +1,13 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { ReportPage } from "../features/report/ReportPage";
+import "../features/report/report.css";
+
+const root = document.getElementById("root");
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <ReportPage quicktestId={root.dataset.quicktestId ?? ""} />
+    </StrictMode>,
+  );
+}

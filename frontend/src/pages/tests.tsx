@@ -1,0 +1,14 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { TestsPage } from "../features/tests/TestsPage";
+import "../features/strategies/strategies.css";
+import "../features/report/report.css";
+
+const root = document.getElementById("root");
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <TestsPage />
+    </StrictMode>,
+  );
+}

@@ -1,0 +1,191 @@
+"""A quick test's report and the tests list in a real Chromium."""
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+
+from marketdata.tests.factories import DatasetFactory
+from quicktests.models import QuickTest
+from strategy_builder.celery import app as celery_app
+from web.tests.browser import sign_in
+from web.tests.test_browser_editor import REFERENCE, REFERENCE_PARAMS, _strategy
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("browser_env")]
+
+
+@pytest.fixture
+def trader(db):
+    call_command("seed_node_templates", verbosity=0)
+    return get_user_model().objects.create_user("trader", password="a-long-password")
+
+
+@pytest.fixture
+def completed(trader, monkeypatch):
+    """A quick test of the reference strategy run to COMPLETED through the API (eagerly, in process)."""
+    from rest_framework.test import APIClient
+
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+    dataset = DatasetFactory(name="Minute bars", bar_count=3000)
+    strategy = _strategy(trader, REFERENCE, REFERENCE_PARAMS)
+    client = APIClient()
+    client.force_authenticate(trader)
+    answer = client.post(
+        "/api/v1/quick-tests/", {"instance": strategy.pk, "test_config": {"dataset": dataset.pk}}, format="json"
+    )
+    assert answer.status_code == 202, answer.content
+    test = QuickTest.objects.get(pk=answer.json()["id"])
+    assert test.status == "COMPLETED", test.error_message
+    return test
+
+
+def test_the_report_of_a_completed_test_reads_at_a_glance_and_a_trade_row_zooms_the_chart(
+    page: Page, live_server, trader, completed
+):
+    page.set_viewport_size({"width": 1400, "height": 900})
+    sign_in(page, live_server, trader)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    page.goto(f"{live_server.url}/tests/{completed.pk}/")
+
+    expect(page.get_by_role("heading", name=re.compile("SMA cross"))).to_contain_text("COMPLETED")
+    expect(page.get_by_test_id("report-meta")).to_contain_text("Minute bars · SYNTH · 1m")
+    figures = page.get_by_role("region", name="Headline figures")
+    expect(figures).to_contain_text("Return")
+    expect(figures).to_contain_text(f"{completed.metrics_summary['sharpe_ratio']:.2f}")
+    chart = page.get_by_test_id("result-chart")
+    trades = completed.test_result["counts"]["trades"]
+    assert trades > 0
+    expect(chart).to_have_attribute("data-markers", str(2 * trades))
+    full = float(chart.get_attribute("data-visible-to")) - float(chart.get_attribute("data-visible-from"))
+
+    rows = page.get_by_test_id("trade-row")
+    expect(rows.first).to_be_visible()
+    rows.nth(2).click()
+    page.wait_for_function(
+        f"() => {{ const c = document.querySelector('[data-testid=result-chart]');"
+        f" return (c.dataset.visibleTo - c.dataset.visibleFrom) < {full} * 0.5; }}"
+    )
+    trade = sorted(completed_trades(completed), key=lambda t: t["entry_time"])[2]
+    entry = datetime.fromisoformat(trade["entry_time"]).timestamp()
+    exit_ = datetime.fromisoformat(trade["exit_time"]).timestamp()
+    assert float(chart.get_attribute("data-visible-from")) <= entry
+    assert float(chart.get_attribute("data-visible-to")) >= exit_
+
+    page.get_by_role("tab", name="Metrics").click()
+    expect(page.get_by_test_id("metrics")).to_contain_text("Sortino ratio")
+    assert errors == []
+
+
+def completed_trades(test):
+    from quicktests.selectors import quicktest_trades
+
+    return quicktest_trades(quicktest=test)
+
+
+def test_the_trade_list_sorts_and_filters(page: Page, live_server, trader, completed):
+    sign_in(page, live_server, trader)
+    page.goto(f"{live_server.url}/tests/{completed.pk}/")
+    table = page.get_by_test_id("trades")
+    expect(table).to_be_visible()
+
+    table.get_by_role("button", name="P&L").click()
+    table.get_by_role("button", name=re.compile("^P&L")).click()  # descending
+    best = max(t["pnl"] for t in completed_trades(completed))
+    first_pnl = page.get_by_test_id("trade-row").first.locator("td").nth(6).inner_text()
+    assert float(first_pnl.replace(",", "")) == pytest.approx(best, abs=0.01)
+
+    reasons = {t["exit_reason"] for t in completed_trades(completed)}
+    reason = sorted(reasons)[0]
+    page.get_by_label("Exit reason").select_option(reason)
+    count = sum(1 for t in completed_trades(completed) if t["exit_reason"] == reason)
+    expect(page.get_by_text(f"{count} of {len(completed_trades(completed))} trades")).to_be_visible()
+
+
+def test_a_failed_test_says_why_and_what_to_do(page: Page, live_server, trader):
+    strategy = _strategy(trader, REFERENCE, REFERENCE_PARAMS)
+    failed = QuickTest.objects.create(
+        user_id=str(trader.pk),
+        instance=strategy,
+        status="FAILED",
+        error_message="The dataset this test was set up with has been deleted.",
+        test_config={"dataset": "gone"},
+        parameters_snapshot=REFERENCE_PARAMS,
+        logic_flow_snapshot=REFERENCE,
+    )
+    sign_in(page, live_server, trader)
+
+    page.goto(f"{live_server.url}/tests/{failed.pk}/")
+
+    alert = page.get_by_test_id("report-failed")
+    expect(alert).to_contain_text("The dataset this test was set up with has been deleted.")
+    expect(alert).to_contain_text("run it again")
+    expect(page.get_by_role("link", name="Open in the editor")).to_have_attribute(
+        "href", f"/strategies/{strategy.pk}/edit/"
+    )
+
+
+def test_a_pending_test_shows_its_progress_and_updates_itself(page: Page, live_server, trader, completed):
+    pending = QuickTest.objects.create(
+        user_id=str(trader.pk),
+        instance=completed.instance,
+        status="PENDING",
+        test_config=completed.test_config,
+        parameters_snapshot=completed.parameters_snapshot,
+        logic_flow_snapshot=completed.logic_flow_snapshot,
+    )
+    sign_in(page, live_server, trader)
+    page.goto(f"{live_server.url}/tests/{pending.pk}/")
+    expect(page.get_by_test_id("report-progress")).to_contain_text("Waiting for a worker")
+
+    QuickTest.objects.filter(pk=pending.pk).update(
+        status="COMPLETED",
+        metrics_summary=completed.metrics_summary,
+        test_result=completed.test_result,
+        completed_at=datetime.now(UTC),
+    )
+
+    expect(page.get_by_test_id("report-progress")).to_have_count(0, timeout=10_000)
+    expect(page.get_by_role("region", name="Headline figures")).to_be_visible()
+
+
+def test_the_tests_list_filters_by_the_common_queries(page: Page, live_server, trader, completed):
+    QuickTest.objects.create(
+        user_id=str(trader.pk),
+        instance=completed.instance,
+        status="FAILED",
+        error_message="x",
+        test_config=completed.test_config,
+        parameters_snapshot={},
+        logic_flow_snapshot={},
+    )
+    other = get_user_model().objects.create_user("other", password="a-long-password")
+    theirs = _strategy(other, REFERENCE, REFERENCE_PARAMS, name="Not yours")
+    QuickTest.objects.create(
+        user_id=str(other.pk),
+        instance=theirs,
+        status="FAILED",
+        test_config={},
+        parameters_snapshot={},
+        logic_flow_snapshot={},
+    )
+    sign_in(page, live_server, trader)
+
+    page.goto(f"{live_server.url}/tests/")
+    rows = page.get_by_test_id("test-row")
+    expect(rows).to_have_count(2)
+    page.get_by_role("button", name="Failed in the last day").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("FAILED")
+    expect(page).to_have_url(re.compile(r"status=FAILED"))
+    page.get_by_label("Status").select_option("COMPLETED")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("COMPLETED")
+    page.get_by_label("Strategy").select_option(label="SMA cross")
+    expect(rows).to_have_count(1)
+    rows.first.get_by_role("link").click()
+    expect(page).to_have_url(re.compile(rf"/tests/{completed.pk}/$"))
