@@ -86,8 +86,7 @@ def candles(bars: Bars, *, max_points: int) -> Candles:
     if max_points < 2:
         raise ValueError("max_points must be at least 2")
     timestamps = bars.timestamp
-    seconds = timestamps // NS_PER_SECOND
-    if len(bars) <= max_points and np.all(np.diff(seconds) > 0):
+    if len(bars) <= max_points and np.all(np.diff(seconds := timestamps // NS_PER_SECOND) > 0):
         return Candles(seconds, bars.open, bars.high, bars.low, bars.close, bars.volume, interval=None)
     label, edges = _interval(int(timestamps[0]), int(timestamps[-1]), max_points)
     starts = np.searchsorted(timestamps, edges, side="left")
@@ -95,7 +94,7 @@ def candles(bars: Bars, *, max_points: int) -> Candles:
     starts = starts[np.concatenate(([True], np.diff(starts) > 0))]  # a bucket without bars has no candle
     ends = np.append(starts[1:], len(bars)) - 1
     return Candles(
-        time=seconds[starts],
+        time=timestamps[starts] // NS_PER_SECOND,
         open=bars.open[starts],
         high=np.maximum.reduceat(bars.high, starts),
         low=np.minimum.reduceat(bars.low, starts),
