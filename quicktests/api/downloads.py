@@ -1,5 +1,5 @@
-"""What the quick-test downloads need: the trade list as CSV, the error a test without a result answers, and
-the files' names."""
+"""What the quick-test downloads need: a COMPLETED test's trades and whole result (409 for any other), the
+trade list as CSV, and the files' names."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from typing import Any
 
 from rest_framework import renderers, status
 
+from quicktests import selectors
 from quicktests.choices import QuickTestStatus
 from quicktests.models import QuickTest
+from quicktests.retention import ArchivedResultMissing, quicktest_result
 from strategy_builder.api.exceptions import ApiError
 
 from .serializers import TradeSerializer
@@ -25,11 +27,34 @@ class NotCompleted(ApiError):
 
 
 class ResultMissing(ApiError):
+    """The result or trades file of a COMPLETED test is no longer in storage."""
+
     status_code = status.HTTP_409_CONFLICT
     default_code = "result_missing"
 
 
-def require_completed(quicktest: QuickTest) -> None:
+def completed_trades(quicktest: QuickTest) -> list[dict[str, Any]]:
+    """Every trade of a COMPLETED test; NotCompleted for any other, ResultMissing when its file is gone."""
+    _require_completed(quicktest)
+    try:
+        return selectors.quicktest_trades(quicktest=quicktest)
+    except FileNotFoundError as exc:
+        name = (quicktest.test_result or {}).get("trades_file")
+        raise ResultMissing(f"The trades of quick test {quicktest.pk} ({name}) are no longer in storage.") from exc
+
+
+def completed_result(quicktest: QuickTest) -> dict[str, Any]:
+    """A COMPLETED test's whole result, from the row or its archive, with every trade under `trades`."""
+    _require_completed(quicktest)
+    try:
+        result = dict(quicktest_result(quicktest) or {})
+    except ArchivedResultMissing as exc:
+        raise ResultMissing(str(exc)) from exc
+    result.pop("trades_file", None)
+    return result | {"trades": completed_trades(quicktest)}
+
+
+def _require_completed(quicktest: QuickTest) -> None:
     if quicktest.status != QuickTestStatus.COMPLETED:
         raise NotCompleted(
             f"Quick test {quicktest.pk} is {quicktest.status}: only a COMPLETED test has a result to download."

@@ -12,12 +12,11 @@ from rest_framework.response import Response
 
 from quicktests import selectors, services
 from quicktests.filters import QuickTestFilterSet
-from quicktests.retention import ArchivedResultMissing, quicktest_result
 from strategy_builder.api.renderers import JSONRenderer
 from strategy_builder.api.schema import error_responses
 from strategy_builder.api.viewsets import InputSerializersMixin
 
-from .downloads import ResultMissing, TradesCSVRenderer, download_filename, require_completed
+from .downloads import TradesCSVRenderer, completed_result, completed_trades, download_filename
 from .serializers import (
     QuickTestCreatedSerializer,
     QuickTestCreateSerializer,
@@ -107,10 +106,7 @@ class QuickTestViewSet(
     )
     def trades_csv(self, request: Request, pk: str) -> Response:
         quicktest = self.get_object()
-        require_completed(quicktest)
-        return _attachment(
-            Response(selectors.quicktest_trades(quicktest=quicktest)), download_filename(quicktest, "trades.csv")
-        )
+        return _attachment(Response(completed_trades(quicktest)), download_filename(quicktest, "trades.csv"))
 
     @extend_schema(
         summary="Download the whole result as JSON",
@@ -121,14 +117,7 @@ class QuickTestViewSet(
     )
     def result_json(self, request: Request, pk: str) -> Response:
         quicktest = self.get_object()
-        require_completed(quicktest)
-        try:
-            result = dict(quicktest_result(quicktest) or {})
-        except ArchivedResultMissing as exc:
-            raise ResultMissing(str(exc)) from exc
-        result.pop("trades_file", None)
-        result["trades"] = selectors.quicktest_trades(quicktest=quicktest)
-        data = QuickTestResultDownloadSerializer(quicktest, context={"test_result": result}).data
+        data = QuickTestResultDownloadSerializer(quicktest, context={"test_result": completed_result(quicktest)}).data
         return _attachment(Response(data), download_filename(quicktest, "result.json"))
 
     def handle_exception(self, exc: Exception) -> Response:

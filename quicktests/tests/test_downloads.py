@@ -6,9 +6,11 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.core.files.storage import default_storage
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from quicktests.api.downloads import TradesCSVRenderer
 from quicktests.choices import QuickTestStatus
 from quicktests.models import QuickTest
 from quicktests.results import load_trades
@@ -126,3 +128,34 @@ def test_the_downloads_are_in_the_openapi_schema(client):
     json_op = paths["/api/v1/quick-tests/{id}/result.json"]["get"]
     assert "text/csv" in csv_op["responses"]["200"]["content"]
     assert {"200", "404", "409"} <= set(csv_op["responses"]) & set(json_op["responses"])
+
+
+def test_columns_the_stored_trades_carry_beyond_the_trade_list_follow_its_own():
+    trades = [{"entry_bar": 3, "exit_bar": 5, "side": "long", "mfe_pct": 1.25}, {"entry_bar": 7, "exit_bar": 9}]
+
+    text = TradesCSVRenderer().render(trades).decode()
+
+    header, first, second = text.splitlines()
+    assert header == ",".join([*TRADE_COLUMNS, "mfe_pct"])
+    assert first.split(",")[:2] == ["3", "5"] and first.split(",")[-1] == "1.25"
+    assert second.split(",")[:2] == ["7", "9"] and second.endswith(",")
+
+
+def test_a_test_without_trades_downloads_the_header_alone(client, strategy):
+    quicktest = QuickTestFactory(instance=strategy, status="COMPLETED", test_result={"counts": {"trades": 0}})
+
+    response = client.get(f"{URL}{quicktest.pk}/trades.csv")
+
+    assert response.status_code == 200 and response.content.decode() == ",".join(TRADE_COLUMNS) + "\n"
+
+
+def test_a_result_whose_files_left_storage_answers_409_saying_so(client, completed):
+    default_storage.delete(completed.test_result["trades_file"])
+
+    trades = client.get(f"{URL}{completed.pk}/trades.csv")
+    result = client.get(f"{URL}{completed.pk}/result.json")
+
+    for response in (trades, result):
+        assert response.status_code == 409 and response["Content-Type"] == "application/json"
+        assert response.json()["error"]["code"] == "result_missing"
+        assert "no longer in storage" in response.json()["error"]["message"]
