@@ -47,8 +47,8 @@ def _day(ns) -> str:
 
 
 # Bars kept in this process for reads that come again and again (a chart pans and zooms over the same
-# dataset): keyed by the file and its SHA-256, so a changed file is never served from memory, and bounded
-# in bytes (a million bars take 48 MB), least recently used first out.
+# dataset): keyed by the file's name and the SHA-256 its row records, so a file stored anew is read anew;
+# bounded in bytes (a million bars take 48 MB), least recently used first out, the newest always kept.
 _CACHE_MAX_BYTES = 192 * 2**20
 
 
