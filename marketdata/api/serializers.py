@@ -68,10 +68,76 @@ class DatasetDownloadQuerySerializer(serializers.Serializer):
         return attrs
 
 
-def parse_moment(value: str, *, end_of_day: bool = False) -> datetime:
+MAX_POINTS_RANGE = (2, 20_000)
+MAX_POINTS_DEFAULT = 2_000
+_EPOCH_SECONDS = re.compile(r"^-?\d{1,12}$")
+
+
+class DatasetBarsQuerySerializer(DatasetDownloadQuerySerializer):
+    """`?start=&end=&max_points=` of the chart's candles."""
+
+    start = serializers.CharField(
+        required=False,
+        help_text="First bar to include: an ISO 8601 date or datetime (UTC unless it has an offset), or UTC "
+        "epoch seconds as the response's `time` gives them. Before the first bar means from the first bar.",
+    )
+    end = serializers.CharField(
+        required=False,
+        help_text="Last bar to include: an ISO 8601 date (the whole day) or datetime, or UTC epoch seconds. "
+        "After the last bar means up to the last bar.",
+    )
+    max_points = serializers.IntegerField(
+        required=False,
+        default=MAX_POINTS_DEFAULT,
+        min_value=MAX_POINTS_RANGE[0],
+        max_value=MAX_POINTS_RANGE[1],
+        error_messages=dict.fromkeys(
+            ("min_value", "max_value", "max_string_length"),
+            f"max_points must be from {MAX_POINTS_RANGE[0]:,} to {MAX_POINTS_RANGE[1]:,}.",
+        ),
+        help_text=f"The most candles to answer with, from {MAX_POINTS_RANGE[0]:,} to {MAX_POINTS_RANGE[1]:,}; "
+        f"{MAX_POINTS_DEFAULT:,} if not given.",
+    )
+
+    def validate_start(self, value: str) -> datetime:
+        return parse_moment(value, epoch_seconds=True)
+
+    def validate_end(self, value: str) -> datetime:
+        return parse_moment(value, end_of_day=True, epoch_seconds=True)
+
+
+class DatasetBarsSerializer(serializers.Serializer):
+    """The chart's candles, column by column (for TradingView's lightweight-charts: `time` is UTC epoch
+    seconds, each candle's first bar's)."""
+
+    time = serializers.ListField(child=serializers.IntegerField())
+    open = serializers.ListField(child=serializers.FloatField())
+    high = serializers.ListField(child=serializers.FloatField())
+    low = serializers.ListField(child=serializers.FloatField())
+    close = serializers.ListField(child=serializers.FloatField())
+    volume = serializers.ListField(child=serializers.FloatField())
+    interval = serializers.CharField(
+        allow_null=True,
+        help_text="Each candle's calendar interval (UTC), e.g. 5m, 4h, 1D, 1W (from Monday), 1M, 1Y; null when "
+        "each candle is one bar.",
+    )
+    total_bars = serializers.IntegerField(help_text="How many bars the range holds.")
+    start = serializers.DateTimeField(allow_null=True, help_text="The range's first bar (null without bars).")
+    end = serializers.DateTimeField(allow_null=True, help_text="The range's last bar (null without bars).")
+
+
+def parse_moment(value: str, *, end_of_day: bool = False, epoch_seconds: bool = False) -> datetime:
     """An ISO 8601 datetime (UTC when it has no offset) or date; a date as an end means its last instant.
-    A "+" of an offset that reached the query string unencoded (as a space) is read as the "+" it was."""
+    A "+" of an offset that reached the query string unencoded (as a space) is read as the "+" it was.
+    With `epoch_seconds`, a whole number is UTC seconds since 1970."""
     value = _UNENCODED_OFFSET.sub(r"\1+\2", value.strip())
+    if epoch_seconds and _EPOCH_SECONDS.match(value):
+        try:
+            return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=int(value))
+        except OverflowError:
+            raise serializers.ValidationError(
+                f"{value} epoch seconds is beyond the dates this server reads.", code="invalid_datetime"
+            ) from None
     try:
         # The date first: parse_datetime reads "2024-01-31" too, as its first instant.
         day = parse_date(value)
@@ -83,8 +149,9 @@ def parse_moment(value: str, *, end_of_day: bool = False) -> datetime:
         if end_of_day:
             moment += timedelta(days=1, microseconds=-1)
     if moment is None:
+        seconds = " or epoch seconds" if epoch_seconds else ""
         raise serializers.ValidationError(
-            f"{value!r} is not an ISO 8601 date or datetime (e.g. 2024-01-31 or 2024-01-31T09:30:00Z).",
+            f"{value!r} is not an ISO 8601 date or datetime{seconds} (e.g. 2024-01-31 or 2024-01-31T09:30:00Z).",
             code="invalid_datetime",
         )
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)

@@ -1,3 +1,5 @@
+from datetime import UTC, datetime, timedelta
+
 from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
@@ -11,15 +13,22 @@ from rest_framework.response import Response
 
 from engine.bars import iter_csv
 from engine.errors import DataError, Problem
+from marketdata.candles import NS_PER_SECOND
 from marketdata.filters import DatasetFilterSet
-from marketdata.selectors import dataset_csv_filename, dataset_get, dataset_list
+from marketdata.selectors import dataset_candles, dataset_csv_filename, dataset_get, dataset_list
 from marketdata.services import dataset_delete, dataset_import_csv, dataset_load_bars
 from marketdata.uploads import upload_refusal
 from strategy_builder.api.exceptions import PayloadTooLarge
 from strategy_builder.api.schema import error_responses
 from strategy_builder.api.viewsets import InputSerializersMixin
 
-from .serializers import DatasetDownloadQuerySerializer, DatasetOutputSerializer, DatasetUploadSerializer
+from .serializers import (
+    DatasetBarsQuerySerializer,
+    DatasetBarsSerializer,
+    DatasetDownloadQuerySerializer,
+    DatasetOutputSerializer,
+    DatasetUploadSerializer,
+)
 
 
 class BarsCSVRenderer(renderers.BaseRenderer):
@@ -131,8 +140,50 @@ class DatasetViewSet(
         )
         return response
 
+    @extend_schema(
+        summary="Candles for a chart",
+        description="The bars from `start` to `end` as at most `max_points` candles, column by column, for "
+        "TradingView's lightweight-charts. A range of at most `max_points` bars answers the bars themselves; a "
+        "longer one is aggregated into calendar-aligned candles (UTC) of the finest interval that fits: 1s ... 1m, "
+        "5m, 15m, 1h, 4h, 1D, 1W (from Monday), 1M, 3M, 1Y ... Each candle has the first open, highest high, "
+        "lowest low, last close and summed volume of its bars and the time of its first bar. A narrower range "
+        "answers finer candles (zooming in). A bound past the data is a 400 saying what the dataset covers; a "
+        "range inside it without bars (a gap) has no candles. Shared datasets too.",
+        parameters=[
+            OpenApiParameter(name, type_, description=DatasetBarsQuerySerializer().fields[name].help_text)
+            for name, type_ in (("start", str), ("end", str), ("max_points", int))
+        ],
+        responses={200: DatasetBarsSerializer, **error_responses(400, 404)},
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, ordering_fields=[])
+    def bars(self, request: Request, pk: str) -> Response:
+        dataset = self.get_object()
+        query = DatasetBarsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found, bars = dataset_candles(
+            dataset=dataset,
+            start=query.validated_data.get("start"),
+            end=query.validated_data.get("end"),
+            max_points=query.validated_data["max_points"],
+        )
+        # Built directly, not through DatasetBarsSerializer (which documents it): thousands of numbers each.
+        body = {name: getattr(found, name).tolist() for name in ("time", "open", "high", "low", "close", "volume")}
+        body |= {
+            "interval": found.interval,
+            "total_bars": len(bars),
+            "start": _iso(bars.timestamp[0]) if len(bars) else None,
+            "end": _iso(bars.timestamp[-1]) if len(bars) else None,
+        }
+        return Response(body)
+
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(getattr(self.request, "accepted_renderer", None), BarsCSVRenderer):
             self.request.accepted_renderer = renderers.JSONRenderer()  # errors keep the API's JSON shape
             self.request.accepted_media_type = renderers.JSONRenderer.media_type
         return super().handle_exception(exc)
+
+
+def _iso(ns) -> str:
+    seconds, rest = divmod(int(ns), NS_PER_SECOND)
+    moment = datetime.fromtimestamp(seconds, UTC) + timedelta(microseconds=rest // 1_000)
+    return moment.isoformat().replace("+00:00", "Z")

@@ -106,3 +106,35 @@ class TradeSerializer(serializers.Serializer):
     commission = serializers.FloatField()
     exit_reason = serializers.CharField()
     duration_seconds = serializers.FloatField()
+
+
+class QuickTestResultDownloadSerializer(serializers.ModelSerializer):
+    """A COMPLETED test's whole result, as one file: what it ran on and everything it found."""
+
+    instance = serializers.CharField(source="instance_id")
+    config = JSONField(source="test_config", help_text="The test's configuration: dataset, range, backtest settings.")
+    test_result = serializers.SerializerMethodField(
+        help_text="Curves, counts, warnings and configuration as the engine gave them, with the full trade list "
+        "under `trades` (TradeSerializer's columns)."
+    )
+
+    class Meta:
+        model = QuickTest
+        fields = [
+            "id",
+            "instance",
+            "test_name",
+            "status",
+            "created_at",
+            "started_at",
+            "completed_at",
+            "execution_time",
+            "config",
+            "parameters_snapshot",
+            "logic_flow_snapshot",
+            "metrics_summary",
+            "test_result",
+        ]
+
+    def get_test_result(self, quicktest: QuickTest) -> dict:
+        return self.context["test_result"]

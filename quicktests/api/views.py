@@ -2,7 +2,9 @@
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.utils.http import content_disposition_header
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -10,14 +12,17 @@ from rest_framework.response import Response
 
 from quicktests import selectors, services
 from quicktests.filters import QuickTestFilterSet
+from strategy_builder.api.renderers import JSONRenderer
 from strategy_builder.api.schema import error_responses
 from strategy_builder.api.viewsets import InputSerializersMixin
 
+from .downloads import TradesCSVRenderer, completed_result, completed_trades, download_filename
 from .serializers import (
     QuickTestCreatedSerializer,
     QuickTestCreateSerializer,
     QuickTestDetailSerializer,
     QuickTestListSerializer,
+    QuickTestResultDownloadSerializer,
     TradeSerializer,
 )
 
@@ -92,3 +97,40 @@ class QuickTestViewSet(
         trades = selectors.quicktest_trades(quicktest=self.get_object())
         page = self.paginate_queryset(trades)
         return self.get_paginated_response(TradeSerializer(page, many=True).data)
+
+    # trades.csv and result.json are routed in urls.py: file names, not the router's `<action>/`.
+    @extend_schema(
+        summary="Download the trades as CSV",
+        description="Every trade of a COMPLETED test, in the order they closed, one a line under a header of the "
+        "trade list's columns (as `trades/` gives them). A test not COMPLETED answers 409 saying its status.",
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The trades."),
+            **error_responses(404, 409),
+        },
+    )
+    def trades_csv(self, request: Request, pk: str) -> Response:
+        quicktest = self.get_object()
+        return _attachment(Response(completed_trades(quicktest)), download_filename(quicktest, "trades.csv"))
+
+    @extend_schema(
+        summary="Download the whole result as JSON",
+        description="A COMPLETED test as one file: its configuration, the strategy's flow and parameters it ran "
+        "on, the metrics summary and the full result with every trade. A test not COMPLETED answers 409 saying "
+        "its status.",
+        responses={200: QuickTestResultDownloadSerializer, **error_responses(404, 409)},
+    )
+    def result_json(self, request: Request, pk: str) -> Response:
+        quicktest = self.get_object()
+        data = QuickTestResultDownloadSerializer(quicktest, context={"test_result": completed_result(quicktest)}).data
+        return _attachment(Response(data), download_filename(quicktest, "result.json"))
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(getattr(self.request, "accepted_renderer", None), TradesCSVRenderer):
+            self.request.accepted_renderer = JSONRenderer()  # errors keep the API's JSON shape
+            self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
+
+def _attachment(response: Response, filename: str) -> Response:
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    return response
