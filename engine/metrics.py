@@ -14,6 +14,10 @@ label. The output is JSON-safe:
 
 Two inputs backtesting.py takes from its Strategy object are parameters here: `first_trading_bar` (the
 bar buy & hold starts from; backtesting.py uses the warm-up of the slowest indicator) and `risk_free_rate`.
+
+Beside it, for the report: `performance_summary`, TradingView's Strategy Tester "Performance Summary" for all,
+long and short trades (PERFORMANCE_NAMES), and `calendar_returns`, the returns by month and year. Their
+conventions are the same (JSON numbers, None, `_pct` in percent), losses negative.
 """
 
 from __future__ import annotations
@@ -211,8 +215,7 @@ def performance_summary(simulation: Simulation) -> dict[str, dict[str, Any]]:
     trades = simulation.trades
     capital = simulation.initial_capital
     equity = simulation.equity
-    run_up = equity - np.minimum.accumulate(np.r_[capital, equity])[1:]
-    max_run_up = max(float(run_up.max()), 0.0) if len(run_up) else 0.0
+    max_run_up = float(np.max(equity - np.minimum.accumulate(np.r_[capital, equity])[1:]))
     sides = {"all": trades.units != 0, "long": trades.units > 0, "short": trades.units < 0}
     summary = {}
     for side, chosen in sides.items():
@@ -273,13 +276,20 @@ def calendar_returns(bars: Bars, simulation: Simulation) -> dict[str, list]:
     equity's change over the year. A month with no bars is None (a gap in the data: its movement counts in the
     next month with bars); so is every period after the equity reached zero.
     """
-    months = np.asarray(bars.timestamp, dtype=np.int64).astype("datetime64[ns]").astype("datetime64[M]")
-    months = months.astype(np.int64)  # months since January 1970
+    ts = np.asarray(bars.timestamp, dtype=np.int64)
+    first_month, last_month = (np.datetime64(int(t), "ns").astype("datetime64[M]") for t in (ts[0], ts[-1]))
+    # the first bar of every month, found by binary search: the cost follows the months, not the bars
+    edges = np.arange(first_month, last_month + np.timedelta64(2, "M")).astype("datetime64[ns]").astype(np.int64)
+    starts = np.searchsorted(ts, edges)
+    with_bars = np.flatnonzero(starts[1:] > starts[:-1])  # months (from first_month) that have bars
+    month_ends = starts[with_bars + 1] - 1
+    months = first_month.astype(np.int64) + with_bars  # months since January 1970
     years = months // 12
+    year_ends = month_ends[np.r_[np.flatnonzero(np.diff(years)), len(years) - 1]]
     first, count = int(years[0]), int(years[-1] - years[0]) + 1
     capital, equity = simulation.initial_capital, simulation.equity
-    monthly = _spread(np.unique(months) - first * 12, _period_end_returns(months, equity, capital), count * 12)
-    yearly = _spread(np.unique(years) - first, _period_end_returns(years, equity, capital), count)
+    monthly = _spread(months - first * 12, _period_end_returns(equity[month_ends], capital), count * 12)
+    yearly = _spread(np.unique(years) - first, _period_end_returns(equity[year_ends], capital), count)
     return {
         "years": list(range(1970 + first, 1970 + first + count)),
         "yearly_pct": _json_list(yearly),
@@ -287,10 +297,8 @@ def calendar_returns(bars: Bars, simulation: Simulation) -> dict[str, list]:
     }
 
 
-def _period_end_returns(periods: np.ndarray, equity: np.ndarray, base: float) -> np.ndarray:
-    """Percent returns between the last bars of consecutive periods that have bars (`periods` ascending)."""
-    last_bars = np.r_[np.flatnonzero(np.diff(periods)), len(periods) - 1]
-    ends = equity[last_bars]
+def _period_end_returns(ends: np.ndarray, base: float) -> np.ndarray:
+    """Percent returns between consecutive period-end equities, the first against `base`."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return (ends / np.r_[base, ends[:-1]] - 1) * 100
 

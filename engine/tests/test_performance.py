@@ -361,3 +361,21 @@ def test_summary_and_returns_equal_vectorbts_trades_and_value(dataset):
         expected = (ends / ends.shift(1, fill_value=vectorbt_oracle.CASH) - 1) * 100
         flat = [v for row in got for v in row if v is not None]
         np.testing.assert_allclose(flat, expected.to_numpy(), rtol=1e-9, atol=1e-9)
+
+
+def test_returns_before_1970_are_those_of_pandas_resample():
+    index = pd.date_range("1965-11-15", periods=1500, freq="1D")
+    generated = generate_bars(len(index), seed=1)
+    bars = Bars(
+        index.as_unit("ns").asi8, generated.open, generated.high, generated.low, generated.close, generated.volume
+    )
+    result = random_run(bars)
+    returns = calendar_returns(bars, result.simulation)
+    equity = pd.Series(result.equity, index=index)
+    assert returns["years"] == [1965, 1966, 1967, 1968, 1969]
+    for period, got in (
+        ("ME", [m for row in returns["monthly_pct"] for m in row if m is not None]),
+        ("YE", returns["yearly_pct"]),
+    ):
+        ends = equity.resample(period).last()
+        np.testing.assert_allclose(got, (ends / ends.shift(1, fill_value=10_000) - 1).to_numpy() * 100, rtol=1e-9)
