@@ -379,3 +379,27 @@ def test_returns_before_1970_are_those_of_pandas_resample():
     ):
         ends = equity.resample(period).last()
         np.testing.assert_allclose(got, (ends / ends.shift(1, fill_value=10_000) - 1).to_numpy() * 100, rtol=1e-9)
+
+
+def test_a_liquidated_short_counts_its_whole_last_bar_and_later_returns_are_none():
+    stamps = pd.date_range("2024-01-25", periods=12, freq="1D").as_unit("ns").asi8
+    close = np.array([100, 100, 110, 130, 160, 210, 250, 240, 230, 220, 210, 200.0])
+    open_ = np.r_[100.0, close[:-1]]
+    bars = Bars(stamps, open_, np.maximum(open_, close) + 1, np.minimum(open_, close) - 1, close, np.ones(12))
+    none = np.zeros(12, dtype=bool)
+    result = run_signals(bars, StrategySignals(none, none, at_bar(0), none), {"direction": "short"})
+
+    # 100 units short at bar 1's open (100); equity 10000 - 100 * (210 - 100) < 0 at bar 5's close (Jan 29)
+    (trade,) = result.trades
+    assert (trade["exit_bar"], trade["exit_reason"]) == (5, "liquidation")
+    assert trade["run_up"] == pytest.approx(100 * (100 - 99))  # bar 1's low, the lowest of bars 1-5
+    assert trade["drawdown"] == pytest.approx(100 * (100 - 211))  # bar 5's high counts: it closed at the close
+    returns = json.loads(result.to_json())["returns"]
+    assert returns["monthly_pct"][0][:2] == [-100, None]  # January lost everything; nothing to return on after
+    assert result.details["performance_summary"]["all"]["max_run_up"] == 0
+
+
+def at_bar(bar: int, n: int = 12) -> np.ndarray:
+    signal = np.zeros(n, dtype=bool)
+    signal[bar] = True
+    return signal
