@@ -14,6 +14,10 @@ label. The output is JSON-safe:
 
 Two inputs backtesting.py takes from its Strategy object are parameters here: `first_trading_bar` (the
 bar buy & hold starts from; backtesting.py uses the warm-up of the slowest indicator) and `risk_free_rate`.
+
+Beside it, for the report: `performance_summary`, TradingView's Strategy Tester "Performance Summary" for all,
+long and short trades (PERFORMANCE_NAMES), and `calendar_returns`, the returns by month and year. Their
+conventions are the same (JSON numbers, None, `_pct` in percent), losses negative.
 """
 
 from __future__ import annotations
@@ -150,6 +154,163 @@ def metrics_summary(
             "kelly_criterion": win_rate - (1 - win_rate) / (mean_win / -mean_loss),
         }
     return {key: json_number(value) for key, value in metrics.items()}
+
+
+# The figures of `performance_summary`, each under TradingView's Strategy Tester label (its "Performance Summary"
+# tab) or, marked so, backtesting.py's. Money is in the account currency, percentages are of the initial capital
+# unless the label says otherwise, and losses are negative (net profit = gross profit + gross loss).
+PERFORMANCE_NAMES: dict[str, str] = {
+    "trades": "Total Closed Trades",
+    "winning_trades": "Number Winning Trades",
+    "losing_trades": "Number Losing Trades",
+    "win_rate_pct": "Percent Profitable",
+    "net_profit": "Net Profit",
+    "net_profit_pct": "Net Profit %",
+    "gross_profit": "Gross Profit",
+    "gross_profit_pct": "Gross Profit %",
+    "gross_loss": "Gross Loss",
+    "gross_loss_pct": "Gross Loss %",
+    "max_run_up": "Max Run-up",
+    "max_run_up_pct": "Max Run-up %",
+    "commission_paid": "Commission Paid",
+    "avg_trade": "Avg Trade",
+    "avg_win": "Avg Winning Trade",
+    "avg_win_pct": "Avg Winning Trade % (of entry value)",
+    "avg_loss": "Avg Losing Trade",
+    "avg_loss_pct": "Avg Losing Trade % (of entry value)",
+    "win_loss_ratio": "Ratio Avg Win / Avg Loss",
+    "largest_win": "Largest Winning Trade",
+    "largest_loss": "Largest Losing Trade",
+    "best_trade_pct": "Best Trade [%] (backtesting.py)",
+    "worst_trade_pct": "Worst Trade [%] (backtesting.py)",
+    "avg_bars": "Avg # Bars in Trades",
+    "avg_bars_winning": "Avg # Bars in Winning Trades",
+    "avg_bars_losing": "Avg # Bars in Losing Trades",
+}
+SIDES = ("all", "long", "short")
+
+
+def performance_summary(simulation: Simulation) -> dict[str, dict[str, Any]]:
+    """TradingView's Performance Summary: {"all": {...}, "long": {...}, "short": {...}}, keyed as
+    PERFORMANCE_NAMES lists them, over the closed trades of all sides, of long trades and of short trades.
+
+    Definitions (TradingView's unless noted):
+    - a trade's P&L is net of its entry and exit commission; winning trades have P&L > 0, losing trades < 0
+      (a trade at exactly 0 is neither); "Percent Profitable" is winning trades over all trades;
+    - "Gross Profit" / "Gross Loss": the sum of the winners' / the losers' P&L (Gross Loss is negative);
+      "Net Profit" is their sum; the `_pct` figures of these three are percent of the initial capital;
+    - "Avg Winning Trade" / "Avg Losing Trade": mean P&L of the winners / losers; their `_pct` forms are the mean
+      return on the entry value (Trades.return_pct, net); "Ratio Avg Win / Avg Loss" is avg win / |avg loss|;
+    - "Largest Winning Trade" / "Largest Losing Trade": the largest winner's / the largest loser's P&L (None
+      without winners / losers); backtesting.py's "Best Trade [%]" / "Worst Trade [%]" are the highest and lowest
+      return of any trade of the side, as in metrics_summary;
+    - "Avg # Bars in Trades": mean of exit bar - entry bar (a trade opened and closed in one bar counts 0),
+      over all, winning and losing trades;
+    - "Max Run-up": the largest rise of the equity (marked at bar closes, as metrics_summary's drawdown is, not
+      intrabar) above its lowest earlier value, the initial capital included; `max_run_up_pct` is that rise in
+      percent of the initial capital. It is a figure of the whole account: None in the long and short columns,
+      which TradingView leaves blank too.
+    Figures of no trades (averages, ratios, largest) are None.
+    """
+    trades = simulation.trades
+    capital = simulation.initial_capital
+    equity = simulation.equity
+    max_run_up = float(np.max(equity - np.minimum.accumulate(np.r_[capital, equity])[1:]))
+    sides = {"all": trades.units != 0, "long": trades.units > 0, "short": trades.units < 0}
+    summary = {}
+    for side, chosen in sides.items():
+        figures = _trade_figures(
+            trades.pnl[chosen],
+            trades.return_pct[chosen],
+            trades.commission[chosen],
+            trades.exit_bar[chosen] - trades.entry_bar[chosen],
+            capital,
+        )
+        account = side == "all"
+        figures["max_run_up"] = max_run_up if account else None
+        figures["max_run_up_pct"] = max_run_up / capital * 100 if account else None
+        summary[side] = {key: json_number(figures[key]) for key in PERFORMANCE_NAMES}
+    return summary
+
+
+def _trade_figures(
+    pnl: np.ndarray, returns_pct: np.ndarray, commission: np.ndarray, bars: np.ndarray, capital: float
+) -> dict[str, Any]:
+    wins, losses = pnl > 0, pnl < 0
+    gross_profit, gross_loss = float(pnl[wins].sum()), float(pnl[losses].sum())
+    avg_win, avg_loss = _mean(pnl[wins]), _mean(pnl[losses])
+    return {
+        "trades": len(pnl),
+        "winning_trades": int(wins.sum()),
+        "losing_trades": int(losses.sum()),
+        "win_rate_pct": wins.sum() / len(pnl) * 100 if len(pnl) else math.nan,
+        "net_profit": gross_profit + gross_loss,
+        "net_profit_pct": (gross_profit + gross_loss) / capital * 100,
+        "gross_profit": gross_profit,
+        "gross_profit_pct": gross_profit / capital * 100,
+        "gross_loss": gross_loss,
+        "gross_loss_pct": gross_loss / capital * 100,
+        "commission_paid": float(commission.sum()),
+        "avg_trade": _mean(pnl),
+        "avg_win": avg_win,
+        "avg_win_pct": _mean(returns_pct[wins]),
+        "avg_loss": avg_loss,
+        "avg_loss_pct": _mean(returns_pct[losses]),
+        "win_loss_ratio": avg_win / -avg_loss if math.isfinite(avg_win) and math.isfinite(avg_loss) else math.nan,
+        "largest_win": _max(pnl[wins]),
+        "largest_loss": _min(pnl[losses]),
+        "best_trade_pct": _max(returns_pct),
+        "worst_trade_pct": _min(returns_pct),
+        "avg_bars": _mean(bars),
+        "avg_bars_winning": _mean(bars[wins]),
+        "avg_bars_losing": _mean(bars[losses]),
+    }
+
+
+def calendar_returns(bars: Bars, simulation: Simulation) -> dict[str, list]:
+    """Returns by calendar month and year (UTC), compounded from the equity curve, in percent:
+    {"years": [2023, 2024], "yearly_pct": [...], "monthly_pct": [[January, ..., December], ...]}.
+
+    A period's return is its last bar's equity over the previous period's last bar's equity, minus 1; the first
+    period's base is the initial capital. So months compound into their year exactly, and a year's return is the
+    equity's change over the year. A month with no bars is None (a gap in the data: its movement counts in the
+    next month with bars); so is every period after the equity reached zero.
+    """
+    ts = np.asarray(bars.timestamp, dtype=np.int64)
+    first_month, last_month = (np.datetime64(int(t), "ns").astype("datetime64[M]") for t in (ts[0], ts[-1]))
+    # the first bar of every month, found by binary search: the cost follows the months, not the bars
+    edges = np.arange(first_month, last_month + np.timedelta64(2, "M")).astype("datetime64[ns]").astype(np.int64)
+    starts = np.searchsorted(ts, edges)
+    with_bars = np.flatnonzero(starts[1:] > starts[:-1])  # months (from first_month) that have bars
+    month_ends = starts[with_bars + 1] - 1
+    months = first_month.astype(np.int64) + with_bars  # months since January 1970
+    years = months // 12
+    year_ends = month_ends[np.r_[np.flatnonzero(np.diff(years)), len(years) - 1]]
+    first, count = int(years[0]), int(years[-1] - years[0]) + 1
+    capital, equity = simulation.initial_capital, simulation.equity
+    monthly = _spread(months - first * 12, _period_end_returns(equity[month_ends], capital), count * 12)
+    yearly = _spread(np.unique(years) - first, _period_end_returns(equity[year_ends], capital), count)
+    return {
+        "years": list(range(1970 + first, 1970 + first + count)),
+        "yearly_pct": _json_list(yearly),
+        "monthly_pct": [_json_list(row) for row in monthly.reshape(count, 12)],
+    }
+
+
+def _period_end_returns(ends: np.ndarray, base: float) -> np.ndarray:
+    """Percent returns between consecutive period-end equities, the first against `base`."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (ends / np.r_[base, ends[:-1]] - 1) * 100
+
+
+def _spread(positions: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    out = np.full(size, np.nan)
+    out[positions] = values
+    return out
+
+
+def _json_list(values: np.ndarray) -> list:
+    return [json_number(value) for value in values.tolist()]
 
 
 def json_number(value: Any) -> Any:

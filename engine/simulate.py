@@ -121,11 +121,13 @@ class Trades:
 
 @dataclass(frozen=True)
 class Simulation:
-    """What the simulation produced: per-bar equity (marked at each close), the closed trades, and counts."""
+    """What the simulation produced: per-bar equity (marked at each close), the closed trades, and counts.
+    `fill` is the configuration's ("next_open" or "close"): when in its bars each trade entered and exited."""
 
     equity: np.ndarray
     trades: Trades
     initial_capital: float
+    fill: str = "next_open"
     skipped_entries: int = 0
     liquidated_at: int | None = None
     warnings: list[str] = field(default_factory=list)
@@ -177,6 +179,7 @@ def simulate(bars: Bars, signals: StrategySignals, config: BacktestConfig) -> Si
         equity=equity,
         trades=trades,
         initial_capital=config.initial_capital,
+        fill=config.fill,
         skipped_entries=int(skipped),
         liquidated_at=int(liquidated) if liquidated >= 0 else None,
         warnings=warnings,

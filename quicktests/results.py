@@ -17,6 +17,8 @@ from engine.backtest import BacktestResult
 
 # Curves are for charts: cents of equity and hundredths of a basis point of drawdown are plenty.
 _ROUNDING = {"equity": 2, "drawdown_pct": 4}
+# Returns by month and year, for a heatmap: hundredths of a basis point too (decades of months stay a few KB).
+_RETURNS_DECIMALS = 4
 
 
 def stored_result(quicktest_id: str, result: BacktestResult) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -29,8 +31,18 @@ def stored_result(quicktest_id: str, result: BacktestResult) -> tuple[dict[str, 
             key: [round(v, _ROUNDING[key]) for v in values] if key in _ROUNDING else values
             for key, values in details[curve].items()
         }
+    returns = details["returns"]
+    details["returns"] = {
+        "years": returns["years"],
+        "yearly_pct": _rounded(returns["yearly_pct"]),
+        "monthly_pct": [_rounded(months) for months in returns["monthly_pct"]],
+    }
     details["trades_file"] = _write_trades(quicktest_id, trades)
     return details, metrics
+
+
+def _rounded(values: list[float | None]) -> list[float | None]:
+    return [None if value is None else round(value, _RETURNS_DECIMALS) for value in values]
 
 
 def trades_file_delete(test_result: dict[str, Any] | None) -> None:

@@ -58,6 +58,8 @@ SHARED_ROOTS = [
     ("engine.simulate", "Trades"),
     ("engine.simulate", "Simulation"),
     ("engine.metrics", "metrics_summary"),
+    ("engine.metrics", "performance_summary"),
+    ("engine.metrics", "calendar_returns"),
     ("engine.result", "trade_list"),
     ("engine.backtest", "warm_up_bars"),
 ]
@@ -209,13 +211,15 @@ def simulate(bars: Bars, signals: dict[str, Any], config: dict[str, Any]) -> Sim
         equity=equity,
         trades=trades,
         initial_capital=float(config["initial_capital"]),
+        fill=config["fill"],
         skipped_entries=int(skipped),
         liquidated_at=int(liquidated) if liquidated >= 0 else None,
     )
 
 
 def backtest(bars: pd.DataFrame, config: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Backtest the strategy on `bars` (see load_bars): the metrics and the trades, as the quick test shows them.
+    """Backtest the strategy on `bars` (see load_bars): the metrics, the trades, the performance summary (all,
+    long and short trades) and the monthly and yearly returns, as the quick test shows them.
 
     `config` overrides DEFAULT_CONFIG (initial_capital, commission, slippage_bps, fill, direction, size,
     whole_units, risk_free_rate).
@@ -233,7 +237,12 @@ def backtest(bars: pd.DataFrame, config: dict[str, Any] | None = None) -> dict[s
         risk_free_rate=float(settings["risk_free_rate"]),
         first_trading_bar=signals["first_trading_bar"],
     )
-    return {"metrics": metrics, "trades": trade_list(data, simulation)}
+    return {
+        "metrics": metrics,
+        "trades": trade_list(data, simulation),
+        "performance_summary": performance_summary(simulation),
+        "returns": calendar_returns(data, simulation),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -79,6 +79,7 @@ def test_result_is_json_with_bounded_curves_and_every_trade():
     result = run_signals(bars, random_signals(len(bars)), {"direction": "both"}, max_points=200)
     data = json.loads(result.to_json())
     assert set(data) >= {"config", "metrics", "trades", "warnings", "equity_curve", "drawdown_curve", "counts"}
+    assert set(data) >= {"performance_summary", "returns"}
     assert len(data["trades"]) == len(result.simulation.trades) == data["counts"]["trades"] > 100
     for curve, column in (("equity_curve", "equity"), ("drawdown_curve", "drawdown_pct")):
         points = data[curve]
@@ -91,6 +92,7 @@ def test_result_is_json_with_bounded_curves_and_every_trade():
     assert set(trade) == {
         "entry_bar", "exit_bar", "entry_time", "exit_time", "side", "size", "entry_price", "exit_price",
         "pnl", "return_pct", "commission", "exit_reason", "duration_seconds",
+        "run_up", "run_up_pct", "drawdown", "drawdown_pct",
     }  # fmt: skip
     assert trade["entry_time"].endswith("Z")
 

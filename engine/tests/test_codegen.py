@@ -108,6 +108,8 @@ def test_trades_and_metrics_equal_the_engine_for_every_fill_and_direction(every_
     assert len(expected.trades) > 20
     assert generated["trades"] == expected.trades  # entry/exit bars and times, prices, sizes, P&L, exit reasons
     assert generated["metrics"] == expected.metrics
+    assert generated["performance_summary"] == expected.details["performance_summary"]
+    assert generated["returns"] == expected.details["returns"]
 
 
 def test_stops_targets_and_trailing_stops_exit_at_the_same_bars_and_prices(every_kind, bars_csv):
@@ -388,7 +390,10 @@ def test_the_simulation_metrics_and_trade_list_are_the_engines_own_source_copied
         simulate.Simulation,
         metrics.metrics_summary,
         metrics._period_returns,
+        metrics.performance_summary,
+        metrics.calendar_returns,
         result.trade_list,
+        result.trade_excursions,
         backtest.warm_up_bars,
     ):
         source = "".join(line for line in inspect.getsourcelines(function)[0] if not line.startswith("@njit"))

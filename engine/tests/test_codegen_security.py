@@ -117,7 +117,8 @@ def test_hostile_text_reaches_the_module_only_as_inert_literals_and_comments(hos
             if token.type == tokenize.COMMENT:
                 assert "\n" not in token.string and token.string.count("#") == 1
         # The name and the description hold the text once or twice; the ten labels and ids are shortened.
-        assert len(module.code) < 40_000 + 3 * len(text)
+        # (About 43,000 characters of the module are the same whatever the text: the copied engine code.)
+        assert len(module.code) < 50_000 + 3 * len(text)
 
 
 def test_hostile_names_and_parameters_round_trip_as_data(hostile_modules, tmp_path, monkeypatch):

@@ -77,7 +77,12 @@ class QuickTestListSerializer(serializers.ModelSerializer):
 class QuickTestDetailSerializer(QuickTestListSerializer):
     logic_flow_snapshot = FlowJSONField(read_only=True, help_text="The flow as it was when this ran.")
     parameters_snapshot = ParametersField(read_only=True, help_text="The parameter values it ran with.")
-    result = serializers.SerializerMethodField(help_text="Curves (downsampled), counts and warnings.")
+    result = serializers.SerializerMethodField(
+        help_text=(
+            "Curves (downsampled), counts, warnings, performance_summary (TradingView's Performance Summary for all, "
+            "long and short trades) and returns (by calendar month and year, in percent)."
+        )
+    )
 
     class Meta(QuickTestListSerializer.Meta):
         fields = [*QuickTestListSerializer.Meta.fields, "parameters_snapshot", "logic_flow_snapshot", "result"]
@@ -104,8 +109,26 @@ class TradeSerializer(serializers.Serializer):
     pnl = serializers.FloatField()
     return_pct = serializers.FloatField()
     commission = serializers.FloatField()
-    exit_reason = serializers.CharField()
+    exit_reason = serializers.CharField(
+        help_text="signal, stop_loss, take_profit, trailing_stop, reversal, end_of_data or liquidation."
+    )
     duration_seconds = serializers.FloatField()
+    # Trades of tests run before these figures existed have none: null.
+    run_up = serializers.FloatField(
+        allow_null=True,
+        help_text=(
+            "Maximum favourable excursion (TradingView's Run-up), in money, >= 0: size times the best price the trade "
+            "was exposed to (from the bars' highs and lows while it was open) less the entry price (the other way "
+            "round for a short), before commission. The entry bar counts when the fill was at its open; the exit bar "
+            "counts whole when the exit was at its close, else only its open and the exit price."
+        ),
+    )
+    run_up_pct = serializers.FloatField(allow_null=True, help_text="run_up in percent of the entry value.")
+    drawdown = serializers.FloatField(
+        allow_null=True,
+        help_text="Maximum adverse excursion (TradingView's Drawdown), in money, <= 0; measured as run_up is.",
+    )
+    drawdown_pct = serializers.FloatField(allow_null=True, help_text="drawdown in percent of the entry value.")
 
 
 class QuickTestResultDownloadSerializer(serializers.ModelSerializer):
