@@ -10,23 +10,32 @@ choice and the backtest configuration are a quick test's `test_config`, validate
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from datetime import datetime
+from threading import Lock
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from engine.bars import Bars
+from engine.bars import COLUMNS, Bars
 from engine.errors import EngineError, Problem
 from engine.flow import validate_flow
 from engine.metrics import iso_utc
 from engine.preview import run_preview
+from marketdata.models import Dataset
 from marketdata.services import dataset_load_bars
 from quicktests.catalogue import quicktest_catalogue
 from quicktests.services import _test_config_problems
 
 from . import drafts
 from .models import BuilderSession
+
+WINDOWS_KEPT = 8  # windows of at most PREVIEW_MAX_BARS bars: 48 bytes a bar, under 8 MB at the default limit
+
+_windows: OrderedDict[tuple, Bars] = OrderedDict()
+_lock = Lock()
 
 
 def session_preview(
@@ -65,9 +74,7 @@ def session_preview(
                 )
             )
         else:
-            window, problem = _window(
-                dataset_load_bars(choice.dataset, start=choice.start, end=choice.end), choice.start, bars
-            )
+            window, problem = _window(choice.dataset, choice.start, choice.end, bars)
             problems += [problem] if problem else []
     if problems:
         # Everything wrong in one answer: the flow's problems too, which compiling it would have found.
@@ -89,21 +96,35 @@ def session_preview(
     }
 
 
-def _window(loaded: Bars, start: Any, bars: int | None) -> tuple[Bars, Problem | None]:
-    """The bars to preview out of those loaded for [start, end]. With `start` they must all fit within the
-    limit; without, the last `bars` of them (the limit by default)."""
+def _window(
+    dataset: Dataset, start: datetime | None, end: datetime | None, bars: int | None
+) -> tuple[Bars, Problem | None]:
+    """The bars to preview: with `start`, all of [start, end], which must fit within the limit; without, the
+    last `bars` (the limit by default) up to `end`. Kept in the process for the next previews (an editor asks
+    for the same window edit after edit, and a dataset's file never changes), as copies, so that a window does
+    not keep a whole long dataset in memory."""
     limit = settings.PREVIEW_MAX_BARS
-    if start is not None:
-        if len(loaded) <= limit:
-            return loaded, None
+    count = limit if start is not None else min(bars or limit, limit)
+    key = (dataset.pk, dataset.checksum, start, end, count)
+    with _lock:
+        if key in _windows:
+            _windows.move_to_end(key)
+            return _windows[key], None
+    loaded = dataset_load_bars(dataset, start=start, end=end)
+    if start is not None and len(loaded) > limit:
         message = (
             f"From test_config.start to the end, the dataset has {len(loaded):,} bars; a preview runs on at most "
             f"{limit:,}. Move start later, or leave it out to preview the last {limit:,} bars; "
             "run a quick test for the whole range."
         )
         return loaded, Problem("window_too_large", message, field="test_config.start")
-    count = min(bars or limit, limit)
-    return (loaded if len(loaded) <= count else loaded.slice(len(loaded) - count, len(loaded))), None
+    window = loaded.slice(max(0, len(loaded) - count), len(loaded))
+    window = Bars(*(getattr(window, column).copy() for column in COLUMNS))
+    with _lock:
+        _windows[key] = window
+        while len(_windows) > WINDOWS_KEPT:
+            _windows.popitem(last=False)
+    return window, None
 
 
 def _bars_per_candle(preview: dict[str, Any]) -> int:

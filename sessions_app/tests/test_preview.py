@@ -295,3 +295,18 @@ def test_the_window_is_the_whole_dataset_when_it_is_shorter_than_the_limit(api, 
 
     assert body["window"]["bars"] == 200
     assert datetime.fromisoformat(body["window"]["start"]) == small.first_timestamp
+
+
+def test_the_next_preview_of_the_same_window_reads_no_bars_from_storage(api, session, dataset, monkeypatch):
+    from sessions_app import preview as service
+
+    reads = []
+    monkeypatch.setattr(service, "dataset_load_bars", lambda *a, **kw: reads.append(kw) or dataset_load_bars(*a, **kw))
+    first = ok(preview(api, session.pk, test_config={"dataset": dataset.pk}))
+    again = ok(preview(api, session.pk, draft_parameters={"fast": 5, "slow": 20, "rsi_period": 9},
+                       test_config={"dataset": dataset.pk}))  # fmt: skip
+    other = ok(preview(api, session.pk, test_config={"dataset": dataset.pk}, bars=50))
+
+    assert len(reads) == 2
+    assert again["window"] == first["window"] and again["headline"] != first["headline"]
+    assert other["window"]["bars"] == 50
