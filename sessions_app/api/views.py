@@ -225,7 +225,8 @@ class BuilderSessionViewSet(
             "Runs in the request, on at most PREVIEW_MAX_BARS bars: the last ones of the dataset (or up to "
             "`test_config.end`), or `test_config.start`..`end`. An invalid flow answers 400 with its problems, "
             "each tied to its node, as `validate/` reports them; so does a window above the limit, naming the "
-            "field and the limit. Another user's session or dataset: 404 / 400 naming `test_config.dataset`."
+            "field and the limit. Another user's session: 404. A dataset you cannot use (another user's, or none "
+            "such): 400 naming `test_config.dataset`, as a quick test answers."
         ),
         request=SessionPreviewSerializer,
         responses={200: SessionPreviewResultSerializer, **error_responses(400, 404), **_TOO_LARGE},
