@@ -266,6 +266,8 @@ SESSION_LOCK_TTL = timedelta(seconds=env.int("SESSION_LOCK_TTL_SECONDS", default
 # Drafts may be unfinished, but not unbounded: bytes of JSON (flow + parameters + UI metadata), and nodes.
 SESSION_DRAFT_MAX_BYTES = env.int("SESSION_DRAFT_MAX_BYTES", default=1_000_000)
 SESSION_DRAFT_MAX_NODES = env.int("SESSION_DRAFT_MAX_NODES", default=500)
+# The editor's live preview runs in the web process, on at most this many bars of the chosen dataset (issue 12).
+PREVIEW_MAX_BARS = env.int("PREVIEW_MAX_BARS", default=20_000)
 # The spec's Data Retention Policies. Hard deletes happen only in the retention jobs.
 SESSION_PURGE_AFTER = timedelta(days=env.int("SESSION_PURGE_AFTER_DAYS", default=30))
 CODEGEN_FAILED_RETENTION = timedelta(days=env.int("CODEGEN_FAILED_RETENTION_DAYS", default=90))

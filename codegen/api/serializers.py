@@ -35,6 +35,9 @@ class CodeGenerationListSerializer(serializers.ModelSerializer):
             "generation_time",
             "created_at",
         ]
+        # Output only: read-only fields carry no write bounds (which would follow the database's integer range,
+        # so the schema would differ between SQLite and MySQL).
+        read_only_fields = fields
 
 
 class RunInstructionsSerializer(serializers.Serializer):
@@ -67,6 +70,7 @@ class CodeGenerationDetailSerializer(CodeGenerationListSerializer):
             "generated_code",
             "run_instructions",
         ]
+        read_only_fields = fields
 
     @extend_schema_field(RunInstructionsSerializer(allow_null=True))
     def get_run_instructions(self, generation: CodeGeneration) -> dict | None:

@@ -1,6 +1,8 @@
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from engine.preview import MAX_OUTPUTS
 from sessions_app.choices import SessionType
 from sessions_app.drafts import draft_version, ui_metadata
 from sessions_app.models import BuilderSession
@@ -167,3 +169,127 @@ class SessionLockedErrorSerializer(serializers.Serializer):
 
     error = ErrorSerializer()
     lock = LockSerializer(help_text="Who holds the lock, and until when.")
+
+
+PREVIEW_DEFAULT_POINTS = 1000
+PREVIEW_MAX_POINTS = 5000
+
+
+class SessionPreviewSerializer(StrictInputMixin, serializers.Serializer):
+    """A live preview: the draft as the editor has it now, the data and configuration to run it with, and the
+    node outputs to show."""
+
+    draft_logic_flow = JSONField(
+        required=False,
+        help_text="The flow to preview, checked as an autosave checks it (it may be ahead of the last autosave); "
+        "defaults to the session's draft.",
+    )
+    draft_parameters = JSONField(required=False, help_text="Parameter values by name; default: the draft's.")
+    test_config = JSONField(
+        help_text=(
+            "As a quick test's: dataset (id), start and end (ISO 8601, optional, inclusive), and the backtest "
+            "configuration (initial_capital, commission, slippage_bps, fill, direction, size, whole_units, "
+            "risk_free_rate). With start, the window is start..end and must hold at most PREVIEW_MAX_BARS bars."
+        )
+    )
+    bars = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Preview the last this many bars up to end (or the dataset's last bar); at most and by default "
+        "PREVIEW_MAX_BARS. Not with start.",
+    )
+    outputs = serializers.ListField(
+        child=serializers.CharField(max_length=255),
+        required=False,
+        default=list,
+        max_length=MAX_OUTPUTS,
+        help_text="Node outputs to return, aligned with the candles: a node id (all its outputs) or node_id.port.",
+    )
+    max_points = serializers.IntegerField(
+        required=False,
+        default=PREVIEW_DEFAULT_POINTS,
+        min_value=10,
+        max_value=PREVIEW_MAX_POINTS,
+        help_text="At most this many candles (and equity points); more bars are aggregated into candles.",
+    )
+
+    def validate_bars(self, value: int) -> int:
+        limit = settings.PREVIEW_MAX_BARS
+        if value > limit:
+            raise serializers.ValidationError(
+                f"A preview runs on at most {limit:,} bars, not {value:,}; run a quick test for more.",
+                code="max_value",
+            )
+        return value
+
+
+class PreviewWindowSerializer(serializers.Serializer):
+    bars = serializers.IntegerField(help_text="Bars previewed.")
+    start = serializers.CharField(help_text="Time of the first bar (ISO 8601, UTC).")
+    end = serializers.CharField(help_text="Time of the last bar.")
+    max_bars = serializers.IntegerField(help_text="PREVIEW_MAX_BARS: the most bars a preview runs on.")
+    bars_per_candle = serializers.IntegerField(help_text="1 when the candles are the bars themselves.")
+
+
+class PreviewCandlesSerializer(serializers.Serializer):
+    """Columnar: the i-th candle is bar[i], time[i], open[i] ... Aggregated candles: first open, highest high,
+    lowest low, last close, summed volume; `bar` and `time` are those of the candle's first bar."""
+
+    bar = serializers.ListField(child=serializers.IntegerField())
+    time = serializers.ListField(child=serializers.CharField())
+    open = serializers.ListField(child=serializers.FloatField())
+    high = serializers.ListField(child=serializers.FloatField())
+    low = serializers.ListField(child=serializers.FloatField())
+    close = serializers.ListField(child=serializers.FloatField())
+    volume = serializers.ListField(child=serializers.FloatField())
+
+
+class PreviewMarkerSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["entry", "exit"])
+    side = serializers.ChoiceField(choices=["long", "short"])
+    bar = serializers.IntegerField(help_text="The bar the fill happened on (0 = the window's first).")
+    candle = serializers.IntegerField(help_text="Index of the candle that bar falls in.")
+    time = serializers.CharField()
+    price = serializers.FloatField(help_text="Fill price, slippage included.")
+    exit_reason = serializers.CharField(allow_null=True, help_text="For an exit: signal, stop_loss, ...")
+
+
+class PreviewEquityCurveSerializer(serializers.Serializer):
+    bar = serializers.ListField(child=serializers.IntegerField())
+    time = serializers.ListField(child=serializers.CharField())
+    equity = serializers.ListField(child=serializers.FloatField())
+
+
+class PreviewHeadlineSerializer(serializers.Serializer):
+    return_pct = serializers.FloatField(allow_null=True)
+    sharpe_ratio = serializers.FloatField(allow_null=True)
+    max_drawdown_pct = serializers.FloatField(allow_null=True)
+    trades = serializers.IntegerField()
+    win_rate_pct = serializers.FloatField(allow_null=True)
+
+
+class PreviewOutputSerializer(serializers.Serializer):
+    node_id = serializers.CharField()
+    port = serializers.CharField()
+    type = serializers.CharField(help_text="series (a float per bar), bool (a condition) or number (one value).")
+    values = serializers.ListField(
+        child=serializers.FloatField(allow_null=True),
+        required=False,
+        help_text="One per candle. series: the value at the candle's last bar (null: none yet); bool: 1 when "
+        "true on any of the candle's bars, else 0. Absent for a number.",
+    )
+    value = serializers.FloatField(allow_null=True, required=False, help_text="A number output's value.")
+
+
+class SessionPreviewResultSerializer(serializers.Serializer):
+    """What the editor's preview pane draws. Built by the service as plain data; this describes it."""
+
+    dataset = serializers.CharField()
+    window = PreviewWindowSerializer()
+    candles = PreviewCandlesSerializer()
+    markers = PreviewMarkerSerializer(many=True)
+    equity_curve = PreviewEquityCurveSerializer()
+    headline = PreviewHeadlineSerializer()
+    outputs = PreviewOutputSerializer(many=True)
+    counts = serializers.DictField(help_text="As a quick test's result: bars, trades, exit reasons ...")
+    warnings = serializers.ListField(child=serializers.CharField())

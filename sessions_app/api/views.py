@@ -22,6 +22,7 @@ from sessions_app.drafts import etag, parse_if_match
 from sessions_app.errors import SessionLocked, StaleDraft
 from sessions_app.filters import BuilderSessionFilterSet
 from sessions_app.models import BuilderSession
+from sessions_app.preview import session_preview
 from strategy_builder.api.schema import error_responses
 from strategy_builder.api.serializers import ErrorResponseSerializer
 from strategy_builder.api.viewsets import InputSerializersMixin
@@ -32,6 +33,8 @@ from .serializers import (
     CollaboratorsSerializer,
     SessionCommitSerializer,
     SessionLockedErrorSerializer,
+    SessionPreviewResultSerializer,
+    SessionPreviewSerializer,
     SessionSaveSerializer,
     SessionStartSerializer,
     StaleDraftErrorSerializer,
@@ -108,6 +111,7 @@ class BuilderSessionViewSet(
         "save": SessionSaveSerializer,
         "commit": SessionCommitSerializer,
         "collaborators": CollaboratorsSerializer,
+        "preview": SessionPreviewSerializer,
     }
     filter_backends = [DjangoFilterBackend]
     filterset_class = BuilderSessionFilterSet
@@ -221,6 +225,24 @@ class BuilderSessionViewSet(
         data = _validated(CollaboratorsSerializer, request)
         session = services.session_set_collaborators(session=self.get_object(), user=request.user, **data)
         return self._summary_response(session)
+
+    @extend_schema(
+        summary="Live preview: backtest the draft (or the flow sent) on a short window of a dataset; nothing stored",
+        description=(
+            "Runs in the request, on at most PREVIEW_MAX_BARS bars: the last ones of the dataset (or up to "
+            "`test_config.end`), or `test_config.start`..`end`. An invalid flow answers 400 with its problems, "
+            "each tied to its node, as `validate/` reports them; so does a window above the limit, naming the "
+            "field and the limit. Another user's session: 404. A dataset you cannot use (another user's, or none "
+            "such): 400 naming `test_config.dataset`, as a quick test answers."
+        ),
+        request=SessionPreviewSerializer,
+        responses={200: SessionPreviewResultSerializer, **error_responses(400, 404), **_TOO_LARGE},
+    )
+    @action(detail=True, methods=["post"])
+    def preview(self, request: Request, pk: str | None = None) -> Response:
+        session = self.get_object()
+        data = _validated(SessionPreviewSerializer, request)
+        return Response(session_preview(session=session, user=request.user, **data))
 
     def _save(self, request: Request) -> Response:
         session = self.get_object()
