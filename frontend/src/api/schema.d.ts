@@ -148,6 +148,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/builder-sessions/{id}/preview/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Live preview: backtest the draft (or the flow sent) on a short window of a dataset; nothing stored
+         * @description Runs in the request, on at most PREVIEW_MAX_BARS bars: the last ones of the dataset (or up to `test_config.end`), or `test_config.start`..`end`. An invalid flow answers 400 with its problems, each tied to its node, as `validate/` reports them; so does a window above the limit, naming the field and the limit. Another user's session: 404. A dataset you cannot use (another user's, or none such): 400 naming `test_config.dataset`, as a quick test answers.
+         */
+        post: operations["v1_builder_sessions_preview_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/builder-sessions/{id}/save/": {
         parameters: {
             query?: never;
@@ -294,6 +314,26 @@ export interface paths {
          * @description OHLCV datasets: the user's own and the shared ones. Upload a CSV to add one.
          */
         delete: operations["v1_datasets_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{id}/bars/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Candles for a chart
+         * @description The bars from `start` to `end` as at most `max_points` candles, column by column, for TradingView's lightweight-charts. A range of at most `max_points` bars answers the bars themselves; a longer one is aggregated into calendar-aligned candles (UTC) of the finest interval that fits: 1s ... 1m, 5m, 15m, 1h, 4h, 1D, 1W (from Monday), 1M, 3M, 1Y ... Each candle has the first open, highest high, lowest low, last close and summed volume of its bars and the time of its first bar. A narrower range answers finer candles (zooming in). A bound past the data is a 400 saying what the dataset covers; a range inside it without bars (a gap) has no candles. Shared datasets too.
+         */
+        get: operations["v1_datasets_bars_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -461,6 +501,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/quick-tests/{id}/result.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the whole result as JSON
+         * @description A COMPLETED test as one file: its configuration, the strategy's flow and parameters it ran on, the metrics summary and the full result with every trade. A test not COMPLETED answers 409 saying its status.
+         */
+        get: operations["v1_quick_tests_result.json_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/quick-tests/{id}/trades/": {
         parameters: {
             query?: never;
@@ -473,6 +533,26 @@ export interface paths {
          * @description A test that has not completed (or failed) has no trades: its page is empty.
          */
         get: operations["v1_quick_tests_trades_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quick-tests/{id}/trades.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the trades as CSV
+         * @description Every trade of a COMPLETED test, in the order they closed, one a line under a header of the trade list's columns (as `trades/` gives them). A test not COMPLETED answers 409 saying its status.
+         */
+        get: operations["v1_quick_tests_trades.csv_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -736,44 +816,40 @@ export interface components {
         CodeGenerationDetail: {
             readonly id: string;
             instance: string;
-            code_hash: string;
-            validation_status?: components["schemas"]["ValidationStatusEnum"];
-            syntax_check_passed?: boolean | null;
-            security_check_passed?: boolean | null;
-            code_version?: string;
-            /** Format: int64 */
-            line_count?: number | null;
-            /** Format: int64 */
-            complexity_score?: number | null;
+            readonly code_hash: string;
+            readonly validation_status: components["schemas"]["ValidationStatusEnum"];
+            readonly syntax_check_passed: boolean | null;
+            readonly security_check_passed: boolean | null;
+            readonly code_version: string;
+            readonly line_count: number | null;
+            readonly complexity_score: number | null;
             /** Format: double */
-            generation_time?: number | null;
+            readonly generation_time: number | null;
             /** Format: date-time */
             readonly created_at: string;
-            validation_result?: unknown;
+            readonly validation_result: unknown;
             /** @description The parameter values it ran with. */
             readonly parameters_snapshot: {
                 [key: string]: number | string | boolean;
             };
             /** @description The flow as it was when this ran. */
             readonly logic_flow_snapshot: components["schemas"]["LogicFlow"];
-            generated_code: string;
+            readonly generated_code: string;
             /** @description How to run the module on the bars of the quick test it reproduces (null without valid code). */
             readonly run_instructions: components["schemas"]["RunInstructions"] | null;
         };
         CodeGenerationList: {
             readonly id: string;
             instance: string;
-            code_hash: string;
-            validation_status?: components["schemas"]["ValidationStatusEnum"];
-            syntax_check_passed?: boolean | null;
-            security_check_passed?: boolean | null;
-            code_version?: string;
-            /** Format: int64 */
-            line_count?: number | null;
-            /** Format: int64 */
-            complexity_score?: number | null;
+            readonly code_hash: string;
+            readonly validation_status: components["schemas"]["ValidationStatusEnum"];
+            readonly syntax_check_passed: boolean | null;
+            readonly security_check_passed: boolean | null;
+            readonly code_version: string;
+            readonly line_count: number | null;
+            readonly complexity_score: number | null;
             /** Format: double */
-            generation_time?: number | null;
+            readonly generation_time: number | null;
             /** Format: date-time */
             readonly created_at: string;
         };
@@ -786,6 +862,32 @@ export interface components {
         CollaboratorsRequest: {
             /** @description User ids. */
             collaborator_ids: string[];
+        };
+        /**
+         * @description The chart's candles, column by column (for TradingView's lightweight-charts: `time` is UTC epoch
+         *     seconds, each candle's first bar's).
+         */
+        DatasetBars: {
+            time: number[];
+            open: number[];
+            high: number[];
+            low: number[];
+            close: number[];
+            volume: number[];
+            /** @description Each candle's calendar interval (UTC), e.g. 5m, 4h, 1D, 1W (from Monday), 1M, 1Y; null when each candle is one bar. */
+            interval: string | null;
+            /** @description How many bars the range holds. */
+            total_bars: number;
+            /**
+             * Format: date-time
+             * @description The range's first bar (null without bars).
+             */
+            start: string | null;
+            /**
+             * Format: date-time
+             * @description The range's last bar (null without bars).
+             */
+            end: string | null;
         };
         DatasetOutput: {
             readonly id: string;
@@ -863,6 +965,12 @@ export interface components {
             } | null;
             position?: components["schemas"]["NodePosition"] | null;
         };
+        /**
+         * @description * `entry` - entry
+         *     * `exit` - exit
+         * @enum {string}
+         */
+        KindEnum: "entry" | "exit";
         Lock: {
             holder: string;
             /** Format: date-time */
@@ -1148,6 +1256,76 @@ export interface components {
          * @enum {string}
          */
         PortTypesEnum: "series" | "bool" | "number";
+        /**
+         * @description Columnar: the i-th candle is bar[i], time[i], open[i] ... Aggregated candles: first open, highest high,
+         *     lowest low, last close, summed volume; `bar` and `time` are those of the candle's first bar.
+         */
+        PreviewCandles: {
+            bar: number[];
+            time: string[];
+            open: number[];
+            high: number[];
+            low: number[];
+            close: number[];
+            volume: number[];
+        };
+        PreviewEquityCurve: {
+            bar: number[];
+            time: string[];
+            equity: number[];
+        };
+        PreviewHeadline: {
+            /** Format: double */
+            return_pct: number | null;
+            /** Format: double */
+            sharpe_ratio: number | null;
+            /** Format: double */
+            max_drawdown_pct: number | null;
+            trades: number;
+            /** Format: double */
+            win_rate_pct: number | null;
+        };
+        PreviewMarker: {
+            kind: components["schemas"]["KindEnum"];
+            side: components["schemas"]["SideEnum"];
+            /** @description The bar the fill happened on (0 = the window's first). */
+            bar: number;
+            /** @description Index of the candle that bar falls in. */
+            candle: number;
+            time: string;
+            /**
+             * Format: double
+             * @description Fill price, slippage included.
+             */
+            price: number;
+            /** @description For an exit: signal, stop_loss, ... */
+            exit_reason: string | null;
+        };
+        PreviewOutput: {
+            node_id: string;
+            port: string;
+            /** @description series (a float per bar), bool (a condition) or number (one value). */
+            type: string;
+            /** @description One per candle. series: the value at the candle's last bar (null: none yet); bool: 1 when true on any of the candle's bars, else 0. Absent for a number. */
+            values?: (number | null)[];
+            /**
+             * Format: double
+             * @description A number output's value.
+             */
+            value?: number | null;
+        };
+        PreviewWindow: {
+            /** @description Bars previewed. */
+            bars: number;
+            /** @description Time of the first bar (ISO 8601, UTC). */
+            start: string;
+            /** @description Time of the last bar. */
+            end: string;
+            /** @description PREVIEW_MAX_BARS: the most bars a preview runs on. */
+            max_bars: number;
+            /** @description 1 when the candles are the bars themselves. */
+            bars_per_candle: number;
+        };
         /** @description One specific thing wrong, located by field path, node, edge or line when known. */
         Problem: {
             code: string;
@@ -1247,7 +1425,7 @@ export interface components {
             };
             /** @description The flow as it was when this ran. */
             readonly logic_flow_snapshot: components["schemas"]["LogicFlow"];
-            /** @description Curves (downsampled), counts and warnings. */
+            /** @description Curves (downsampled), counts, warnings, performance_summary (TradingView's Performance Summary for all, long and short trades) and returns (by calendar month and year, in percent). */
             readonly result: {
                 [key: string]: unknown;
             } | null;
@@ -1268,6 +1446,30 @@ export interface components {
             started_at?: string | null;
             /** Format: date-time */
             completed_at?: string | null;
+        };
+        /** @description A COMPLETED test's whole result, as one file: what it ran on and everything it found. */
+        QuickTestResultDownload: {
+            readonly id: string;
+            instance: string;
+            test_name?: string | null;
+            status?: components["schemas"]["QuickTestStatusEnum"];
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            started_at?: string | null;
+            /** Format: date-time */
+            completed_at?: string | null;
+            /** Format: double */
+            execution_time?: number | null;
+            /** @description The test's configuration: dataset, range, backtest settings. */
+            config: unknown;
+            parameters_snapshot?: unknown;
+            logic_flow_snapshot: unknown;
+            metrics_summary?: unknown;
+            /** @description Curves, counts, warnings and configuration as the engine gave them, with the full trade list under `trades` (TradeSerializer's columns). */
+            readonly test_result: {
+                [key: string]: unknown;
+            };
         };
         /**
          * @description * `PENDING` - Pending
@@ -1323,6 +1525,42 @@ export interface components {
             /** @description Who holds the lock, and until when. */
             lock: components["schemas"]["Lock"];
         };
+        /**
+         * @description A live preview: the draft as the editor has it now, the data and configuration to run it with, and the
+         *     node outputs to show.
+         */
+        SessionPreviewRequest: {
+            /** @description The flow to preview, checked as an autosave checks it (it may be ahead of the last autosave); defaults to the session's draft. */
+            draft_logic_flow?: unknown;
+            /** @description Parameter values by name; default: the draft's. */
+            draft_parameters?: unknown;
+            /** @description As a quick test's: dataset (id), start and end (ISO 8601, optional, inclusive), and the backtest configuration (initial_capital, commission, slippage_bps, fill, direction, size, whole_units, risk_free_rate). With start, the window is start..end and must hold at most PREVIEW_MAX_BARS bars. */
+            test_config: unknown;
+            /** @description Preview the last this many bars up to end (or the dataset's last bar); at most and by default PREVIEW_MAX_BARS. Not with start. */
+            bars?: number;
+            /** @description Node outputs to return, aligned with the candles: a node id (all its outputs) or node_id.port. */
+            outputs?: string[];
+            /**
+             * @description At most this many candles (and equity points); more bars are aggregated into candles.
+             * @default 1000
+             */
+            max_points: number;
+        };
+        /** @description What the editor's preview pane draws. Built by the service as plain data; this describes it. */
+        SessionPreviewResult: {
+            dataset: string;
+            window: components["schemas"]["PreviewWindow"];
+            candles: components["schemas"]["PreviewCandles"];
+            markers: components["schemas"]["PreviewMarker"][];
+            equity_curve: components["schemas"]["PreviewEquityCurve"];
+            headline: components["schemas"]["PreviewHeadline"];
+            outputs: components["schemas"]["PreviewOutput"][];
+            /** @description As a quick test's result: bars, trades, exit reasons ... */
+            counts: {
+                [key: string]: unknown;
+            };
+            warnings: string[];
+        };
         /** @description An autosave: the parts of the draft that changed, and the version they were based on. */
         SessionSaveRequest: {
             /** @description The version this save is based on, for clients that cannot send If-Match (sendBeacon). */
@@ -1369,6 +1607,12 @@ export interface components {
          * @enum {string}
          */
         SessionTypeEnum: "DRAFT" | "AUTOSAVE" | "COLLABORATIVE";
+        /**
+         * @description * `long` - long
+         *     * `short` - short
+         * @enum {string}
+         */
+        SideEnum: "long" | "short";
         /** @description 412 on a save or commit based on an old version: the error, and the draft as it is now. */
         StaleDraftError: {
             error: components["schemas"]["Error"];
@@ -1487,9 +1731,30 @@ export interface components {
             return_pct: number;
             /** Format: double */
             commission: number;
+            /** @description signal, stop_loss, take_profit, trailing_stop, reversal, end_of_data or liquidation. */
             exit_reason: string;
             /** Format: double */
             duration_seconds: number;
+            /**
+             * Format: double
+             * @description Maximum favourable excursion (TradingView's Run-up), in money, >= 0: size times the best price the trade was exposed to (from the bars' highs and lows while it was open) less the entry price (the other way round for a short), before commission. The entry bar counts when the fill was at its open; the exit bar counts whole when the exit was at its close, else only its open and the exit price.
+             */
+            run_up: number | null;
+            /**
+             * Format: double
+             * @description run_up in percent of the entry value.
+             */
+            run_up_pct: number | null;
+            /**
+             * Format: double
+             * @description Maximum adverse excursion (TradingView's Drawdown), in money, <= 0; measured as run_up is.
+             */
+            drawdown: number | null;
+            /**
+             * Format: double
+             * @description drawdown in percent of the entry value.
+             */
+            drawdown_pct: number | null;
         };
         ValidationResult: {
             valid: boolean;
@@ -2323,6 +2588,88 @@ export interface operations {
             };
         };
     };
+    v1_builder_sessions_preview_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique value identifying this builder session. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionPreviewRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["SessionPreviewRequest"];
+                "multipart/form-data": components["schemas"]["SessionPreviewRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionPreviewResult"];
+                };
+            };
+            /** @description Invalid input: every problem is listed in `error.problems`, each with its field path. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such object among the caller's own. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The draft is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     v1_builder_sessions_save_create: {
         parameters: {
             query?: never;
@@ -3050,6 +3397,62 @@ export interface operations {
             };
             /** @description The credentials do not allow this. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such object among the caller's own. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_datasets_bars_retrieve: {
+        parameters: {
+            query?: {
+                /** @description Last bar to include: an ISO 8601 date (the whole day) or datetime, or UTC epoch seconds. After the last bar means up to the last bar. */
+                end?: string;
+                /** @description The most candles to answer with, from 2 to 20,000; 2,000 if not given. */
+                max_points?: number;
+                /** @description First bar to include: an ISO 8601 date or datetime (UTC unless it has an offset), or UTC epoch seconds as the response's `time` gives them. Before the first bar means from the first bar. */
+                start?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A unique value identifying this dataset. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetBars"];
+                };
+            };
+            /** @description Invalid input: every problem is listed in `error.problems`, each with its field path. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3859,6 +4262,54 @@ export interface operations {
             };
         };
     };
+    "v1_quick_tests_result.json_retrieve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuickTestResultDownload"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such object among the caller's own. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request conflicts with the object's current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     v1_quick_tests_trades_list: {
         parameters: {
             query?: {
@@ -3908,6 +4359,70 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "v1_quick_tests_trades.csv_retrieve": {
+        parameters: {
+            query?: {
+                format?: "csv" | "json";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The trades. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input: every problem is listed in `error.problems`, each with its field path. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such object among the caller's own. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request conflicts with the object's current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["ErrorResponse"];
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
