@@ -37,6 +37,10 @@ TRADE_COLUMNS = [
     "commission",
     "exit_reason",
     "duration_seconds",
+    "run_up",
+    "run_up_pct",
+    "drawdown",
+    "drawdown_pct",
 ]
 
 

@@ -175,6 +175,7 @@ PREVIEW_DEFAULT_POINTS = 1000
 PREVIEW_MAX_POINTS = 5000
 
 
+@extend_schema_serializer(examples=examples.SESSION_PREVIEW)
 class SessionPreviewSerializer(StrictInputMixin, serializers.Serializer):
     """A live preview: the draft as the editor has it now, the data and configuration to run it with, and the
     node outputs to show."""

@@ -93,6 +93,19 @@ SESSION_SAVE = [
         "an older one gets 412 with the current draft.",
     )
 ]
+SESSION_PREVIEW = [
+    _request(
+        "Preview the draft as edited, with the fast SMA drawn",
+        {
+            "draft_logic_flow": REFERENCE_FLOW,
+            "draft_parameters": {**REFERENCE_PARAMETERS, "fast": 8},
+            "test_config": {"dataset": EXAMPLE_DATASET_ID, **REFERENCE_CONFIG},
+            "outputs": ["sma_fast"],
+        },
+        f"{_REPLACE}: a dataset (yours or a shared one). Without the draft fields the session's saved draft is "
+        "previewed; without `bars`, the dataset's last PREVIEW_MAX_BARS bars.",
+    )
+]
 SESSION_COMMIT = [
     _request(
         "Commit the draft into its strategy",
