@@ -61,6 +61,7 @@ def test_the_report_of_a_completed_test_reads_at_a_glance_and_a_trade_row_zooms_
     trades = completed.test_result["counts"]["trades"]
     assert trades > 0
     expect(chart).to_have_attribute("data-markers", str(2 * trades))
+    expect(chart).to_have_attribute("data-interval", "2m")  # 3,000 minute bars drawn as at most 2,000 candles
     full = float(chart.get_attribute("data-visible-to")) - float(chart.get_attribute("data-visible-from"))
 
     rows = page.get_by_test_id("trade-row")
@@ -75,10 +76,46 @@ def test_the_report_of_a_completed_test_reads_at_a_glance_and_a_trade_row_zooms_
     exit_ = datetime.fromisoformat(trade["exit_time"]).timestamp()
     assert float(chart.get_attribute("data-visible-from")) <= entry
     assert float(chart.get_attribute("data-visible-to")) >= exit_
+    expect(chart).to_have_attribute("data-interval", "bar")  # zoomed in: the bars themselves, asked for again
 
     page.get_by_role("tab", name="Metrics").click()
     expect(page.get_by_test_id("metrics")).to_contain_text("Sortino ratio")
+    performance = page.get_by_test_id("performance")
+    summary = completed.test_result["performance_summary"]
+    expect(performance.get_by_role("row", name=re.compile("^Total closed trades"))).to_contain_text(
+        f"{summary['all']['trades']}{summary['long']['trades']}{summary['short']['trades']}"
+    )
+    page.get_by_role("tab", name="Monthly returns").click()
+    month = completed.test_result["returns"]["monthly_pct"][0][0]
+    expect(page.get_by_test_id("monthly-returns")).to_contain_text(f"{month:.1f}")
     assert errors == []
+
+
+def test_trade_markers_sit_on_the_bars_the_trades_entered_and_exited(page: Page, live_server, trader, monkeypatch):
+    """With fewer bars than candles the chart draws the bars themselves: each marker is at its fill's bar."""
+    from rest_framework.test import APIClient
+
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+    dataset = DatasetFactory(name="Few bars", bar_count=1200)
+    strategy = _strategy(trader, REFERENCE, REFERENCE_PARAMS)
+    client = APIClient()
+    client.force_authenticate(trader)
+    answer = client.post(
+        "/api/v1/quick-tests/", {"instance": strategy.pk, "test_config": {"dataset": dataset.pk}}, format="json"
+    )
+    test = QuickTest.objects.get(pk=answer.json()["id"])
+    first_two = sorted(completed_trades(test), key=lambda t: t["entry_time"])[:2]
+    assert len(first_two) == 2
+    sign_in(page, live_server, trader)
+
+    page.goto(f"{live_server.url}/tests/{test.pk}/")
+
+    chart = page.get_by_test_id("result-chart")
+    expect(chart).to_have_attribute("data-interval", "bar")
+    expected = sorted(
+        int(datetime.fromisoformat(t[key]).timestamp()) for t in first_two for key in ("entry_time", "exit_time")
+    )
+    expect(chart).to_have_attribute("data-first-markers", ",".join(str(t) for t in expected))
 
 
 def completed_trades(test):

@@ -14,6 +14,7 @@ import {
   type Strategy,
   type Trade,
 } from "./api";
+import { MonthlyReturns, PerformanceSummary } from "./PerformanceTables";
 import { type ChartHandle, ResultChart } from "./ResultChart";
 import { TradesTable } from "./TradesTable";
 
@@ -102,7 +103,7 @@ export function ReportPage({ quicktestId }: { quicktestId: string }) {
   const [dataset, setDataset] = useState<Dataset | null>(null);
   const [trades, setTrades] = useState<{ trades: Trade[]; total: number }>({ trades: [], total: 0 });
   const [error, setError] = useState<unknown>(null);
-  const [tab, setTab] = useState<"trades" | "metrics">("trades");
+  const [tab, setTab] = useState<"trades" | "metrics" | "monthly">("trades");
   const [rerunning, setRerunning] = useState(false);
   const chart = useRef<ChartHandle>(null);
 
@@ -231,6 +232,9 @@ export function ReportPage({ quicktestId }: { quicktestId: string }) {
           <section className="card chart-card" aria-label="Equity and drawdown">
             <ResultChart
               ref={chart}
+              datasetId={dataset?.id}
+              start={metrics.start as string | undefined}
+              end={metrics.end as string | undefined}
               equity={result.equity_curve}
               drawdown={result.drawdown_curve}
               trades={trades.trades}
@@ -254,6 +258,16 @@ export function ReportPage({ quicktestId }: { quicktestId: string }) {
             >
               Metrics
             </button>
+            {result.returns && (
+              <button
+                type="button"
+                role="tab"
+                aria-selected={tab === "monthly"}
+                onClick={() => setTab("monthly")}
+              >
+                Monthly returns
+              </button>
+            )}
           </div>
           <section className="card" role="tabpanel">
             {tab === "trades" ? (
@@ -268,17 +282,22 @@ export function ReportPage({ quicktestId }: { quicktestId: string }) {
                     ?.scrollIntoView({ behavior: "smooth", block: "center" });
                 }}
               />
+            ) : tab === "monthly" && result.returns ? (
+              <MonthlyReturns returns={result.returns} />
             ) : (
-              <table className="table metrics" data-testid="metrics">
-                <tbody>
-                  {METRIC_ROWS.filter(([key]) => key in metrics).map(([key, label, format]) => (
-                    <tr key={key}>
-                      <th scope="row">{label}</th>
-                      <td className="numeric">{format(metrics[key])}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <div className="metrics-grid">
+                {result.performance_summary && <PerformanceSummary summary={result.performance_summary} />}
+                <table className="table metrics" data-testid="metrics">
+                  <tbody>
+                    {METRIC_ROWS.filter(([key]) => key in metrics).map(([key, label, format]) => (
+                      <tr key={key}>
+                        <th scope="row">{label}</th>
+                        <td className="numeric">{format(metrics[key])}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
             )}
           </section>
         </>
