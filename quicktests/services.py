@@ -26,7 +26,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from kombu.exceptions import ChannelError, KombuError
 
 from engine.backtest import run_backtest
@@ -40,6 +39,7 @@ from strategies.models import StrategyInstance
 from strategies.validators import parameter_override_problems
 from strategy_builder.actors import actor_name
 from strategy_builder.api.exceptions import QueueUnavailable
+from strategy_builder.moments import iso_moment
 
 from .catalogue import quicktest_catalogue
 from .choices import QuickTestStatus
@@ -364,19 +364,10 @@ def _moment(value: Any, *, end_of_day: bool = False) -> datetime | None:
         return None
     if not isinstance(value, str):
         raise ValueError(f"must be an ISO 8601 date or datetime string, not {value!r}.")
-    try:
-        # The date first: parse_datetime reads "2024-01-31" too, as its first instant.
-        day = parse_date(value)
-        moment = None if day else parse_datetime(value)
-    except ValueError:
-        moment = day = None
-    if day is not None:
-        moment = datetime.combine(day, datetime.min.time())
-        if end_of_day:
-            moment += timedelta(days=1, microseconds=-1)
+    moment = iso_moment(value, end_of_day=end_of_day)
     if moment is None:
         raise ValueError(f"{value!r} is not an ISO 8601 date or datetime (e.g. 2024-01-31 or 2024-01-31T09:30:00Z).")
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, timezone.UTC)
+    return moment
 
 
 def _under(prefix: str, problem: Problem) -> Problem:

@@ -1,14 +1,13 @@
 import re
 from datetime import UTC, datetime, timedelta
 
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from marketdata.choices import Timeframe
 from marketdata.models import Dataset
 from strategy_builder.api import examples
+from strategy_builder.moments import iso_moment
 
 # "2024-01-31T09:30:00 01:00": the "+" of the offset arrived as a space (an unencoded query string).
 _UNENCODED_OFFSET = re.compile(r"^(\S*T\S*\d) (\d{2}:?\d{2})$")
@@ -138,20 +137,11 @@ def parse_moment(value: str, *, end_of_day: bool = False, epoch_seconds: bool = 
             raise serializers.ValidationError(
                 f"{value} epoch seconds is beyond the dates this server reads.", code="invalid_datetime"
             ) from None
-    try:
-        # The date first: parse_datetime reads "2024-01-31" too, as its first instant.
-        day = parse_date(value)
-        moment = None if day else parse_datetime(value)
-    except ValueError:
-        moment = day = None
-    if day is not None:
-        moment = datetime.combine(day, datetime.min.time())
-        if end_of_day:
-            moment += timedelta(days=1, microseconds=-1)
+    moment = iso_moment(value, end_of_day=end_of_day)
     if moment is None:
         seconds = " or epoch seconds" if epoch_seconds else ""
         raise serializers.ValidationError(
             f"{value!r} is not an ISO 8601 date or datetime{seconds} (e.g. 2024-01-31 or 2024-01-31T09:30:00Z).",
             code="invalid_datetime",
         )
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
+    return moment

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from "react";
 import { duration, money, num, pct, when } from "../../components/format";
+import { Pager } from "../../components/Pager";
 import type { Trade } from "./api";
 
 type Key = keyof Trade;
@@ -144,29 +145,7 @@ export function TradesTable({ trades, total, onPick, filename }: Props) {
           </tbody>
         </table>
       </div>
-      {pages > 1 && (
-        <nav className="pager" aria-label="Trade pages">
-          <button
-            type="button"
-            className="button button-small"
-            disabled={current === 0}
-            onClick={() => setPage(current - 1)}
-          >
-            ← Previous
-          </button>
-          <span>
-            Page {current + 1} of {pages}
-          </span>
-          <button
-            type="button"
-            className="button button-small"
-            disabled={current >= pages - 1}
-            onClick={() => setPage(current + 1)}
-          >
-            Next →
-          </button>
-        </nav>
-      )}
+      <Pager page={current + 1} pages={pages} onPage={(next) => setPage(next - 1)} label="Trade pages" />
     </div>
   );
 }

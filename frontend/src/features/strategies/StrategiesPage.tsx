@@ -3,6 +3,7 @@ import type { Paginated, StrategyInstance, StrategyTemplate } from "../../api/cl
 import { ApiError } from "../../api/client";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { ErrorAlert } from "../../components/ErrorAlert";
+import { Pager } from "../../components/Pager";
 import {
   createStrategy,
   deleteStrategy,
@@ -252,29 +253,7 @@ export function StrategiesPage(_: { apiRoot: string }) {
         )}
       </div>
 
-      {pages > 1 && (
-        <nav className="pager" aria-label="Pages">
-          <button
-            type="button"
-            className="button button-small"
-            disabled={page <= 1}
-            onClick={() => setPage(page - 1)}
-          >
-            ← Previous
-          </button>
-          <span>
-            Page {page} of {pages}
-          </span>
-          <button
-            type="button"
-            className="button button-small"
-            disabled={page >= pages}
-            onClick={() => setPage(page + 1)}
-          >
-            Next →
-          </button>
-        </nav>
-      )}
+      <Pager page={page} pages={pages} onPage={setPage} />
 
       <NewStrategyDialog
         open={creating}

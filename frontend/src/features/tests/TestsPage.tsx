@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import { api, type Paginated, type StrategyInstance } from "../../api/client";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { num, pct, signClass, when } from "../../components/format";
+import { Pager } from "../../components/Pager";
 import { QUICK_TESTS, type QuickTestRow } from "../report/api";
 
 const PAGE_SIZE = 25;
@@ -155,29 +156,7 @@ export function TestsPage() {
           </table>
         )}
       </div>
-      {pages > 1 && (
-        <nav className="pager" aria-label="Pages">
-          <button
-            type="button"
-            className="button button-small"
-            disabled={page <= 1}
-            onClick={() => setPage(page - 1)}
-          >
-            ← Previous
-          </button>
-          <span>
-            Page {page} of {pages}
-          </span>
-          <button
-            type="button"
-            className="button button-small"
-            disabled={page >= pages}
-            onClick={() => setPage(page + 1)}
-          >
-            Next →
-          </button>
-        </nav>
-      )}
+      <Pager page={page} pages={pages} onPage={setPage} />
     </div>
   );
 }
