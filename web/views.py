@@ -17,6 +17,12 @@ from strategies import selectors
 from strategies.models import StrategyInstance
 from strategy_builder.management.commands.bootstrap import CREDENTIALS_FILE
 
+# TradingView's lightweight-charts adds one <style> element for its attribution logo, which its licence asks
+# to keep visible: that exact text, and nothing else, may be inline (web/tests/test_pages.py checks the hash
+# against the installed library).
+CHART_STYLE_SHA256 = "sha256-3pRED1tOXas1FXFoPb9TGCjmYe9XQsmO9OV23khV2nY="
+CHART_CSP = {**settings.SECURE_CSP, "style-src": [*settings.SECURE_CSP["style-src"], f"'{CHART_STYLE_SHA256}'"]}
+
 
 class LoginView(auth_views.LoginView):
     """Django's sign-in, with a hint for the demo account (made by `manage.py bootstrap`) on the embedded
@@ -41,6 +47,7 @@ class StrategiesPageView(LoginRequiredMixin, TemplateView):
     template_name = "web/strategies.html"
 
 
+@method_decorator(csp_override(CHART_CSP), name="dispatch")
 class StrategyEditorPageView(LoginRequiredMixin, TemplateView):
     """The visual editor of one of the user's strategies; anyone else's answers 404, as in the API."""
 
@@ -58,13 +65,6 @@ class TestsPageView(LoginRequiredMixin, TemplateView):
     """The user's quick tests, filtered by the spec's common queries."""
 
     template_name = "web/tests.html"
-
-
-# TradingView's lightweight-charts adds one <style> element for its attribution logo, which its licence asks
-# to keep visible: that exact text, and nothing else, may be inline (web/tests/test_pages.py checks the hash
-# against the installed library).
-CHART_STYLE_SHA256 = "sha256-3pRED1tOXas1FXFoPb9TGCjmYe9XQsmO9OV23khV2nY="
-CHART_CSP = {**settings.SECURE_CSP, "style-src": [*settings.SECURE_CSP["style-src"], f"'{CHART_STYLE_SHA256}'"]}
 
 
 @method_decorator(csp_override(CHART_CSP), name="dispatch")

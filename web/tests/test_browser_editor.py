@@ -12,6 +12,7 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from marketdata.tests.factories import DatasetFactory
+from quicktests.models import QuickTest
 from sessions_app.models import BuilderSession
 from strategies.models import StrategyInstance
 from strategy_builder.celery import app as celery_app
@@ -525,3 +526,44 @@ def test_a_draft_locked_by_another_user_opens_read_only_and_can_be_taken_over(wi
     page.get_by_test_id("palette-close").dblclick()
     wait_saved(page)
     assert len(_draft(strategy)["nodes"]) == 11
+
+
+def test_the_preview_redraws_as_a_parameter_is_edited_and_shows_the_selected_nodes_output(
+    wide: Page, live_server, trader
+):
+    page = wide
+    DatasetFactory(name="Minute bars", bar_count=3000)
+    strategy = _strategy(trader, REFERENCE, REFERENCE_PARAMS)
+    sign_in(page, live_server, trader)
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    open_editor(page, live_server, strategy)
+
+    chart = page.get_by_test_id("preview-chart")
+    expect(chart).to_have_attribute("data-candles", "750")  # 3,000 bars in runs of 4 (at most 800 candles)
+    figures = page.get_by_test_id("preview-figures")
+    expect(figures).to_contain_text("Trades")
+    before = int(chart.get_attribute("data-markers"))
+    assert before > 0
+
+    _set_param(page, "rsi_below_70", "Value", "20")  # RSI rarely below 20: far fewer entries
+
+    page.wait_for_function(
+        f"() => Number(document.querySelector('[data-testid=preview-chart]').dataset.markers) < {before}"
+    )
+    node(page, "sma_fast").locator(".sb-node-head").click()
+    expect(chart).to_have_attribute("data-output", "sma_fast.value")
+    assert not QuickTest.objects.exists()  # a preview is never stored
+    assert refused == []
+
+
+def test_the_preview_waits_for_a_valid_strategy(wide: Page, live_server, trader):
+    page = wide
+    DatasetFactory(name="Minute bars", bar_count=500)
+    flow = copy.deepcopy(REFERENCE)
+    flow["edges"] = [e for e in flow["edges"] if e["target"] != "enter_long"]
+    strategy = _strategy(trader, flow, REFERENCE_PARAMS)
+    sign_in(page, live_server, trader)
+    open_editor(page, live_server, strategy)
+
+    expect(page.get_by_test_id("preview")).to_contain_text("The preview waits for a valid strategy")

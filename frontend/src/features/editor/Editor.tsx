@@ -11,6 +11,7 @@ import { CatalogueContext } from "./context";
 import { Inspector } from "./Inspector";
 import { tidyLayout } from "./layout";
 import { Palette } from "./Palette";
+import { PreviewPane } from "./PreviewPane";
 import { RunDialog } from "./RunDialog";
 import { Autosave, type SaveStatus, useSession } from "./session";
 import { newEdgeId, newNodeId, useEditor } from "./store";
@@ -120,7 +121,7 @@ function EditorShell({
   // On a narrow screen the canvas gets the room; the palette and the inspector open over it on demand.
   const [panels, setPanels] = useState(() => {
     const wide = !window.matchMedia("(max-width: 900px)").matches;
-    return { palette: wide, inspector: wide };
+    return { palette: wide, inspector: wide, preview: wide };
   });
   const sizes = useRef(new Map<string, { width: number; height: number }>());
 
@@ -312,6 +313,14 @@ function EditorShell({
           <button
             type="button"
             className="button button-small"
+            aria-pressed={panels.preview}
+            onClick={() => setPanels({ ...panels, preview: !panels.preview })}
+          >
+            Preview
+          </button>
+          <button
+            type="button"
+            className="button button-small"
             disabled={readOnly}
             onClick={tidy}
             title="Tidy up (L)"
@@ -381,16 +390,19 @@ function EditorShell({
         className={`editor-body${panels.palette ? "" : " no-palette"}${panels.inspector ? "" : " no-inspector"}`}
       >
         {panels.palette && <Palette onAdd={addAtCenter} readOnly={readOnly} />}
-        <Canvas
-          readOnly={readOnly}
-          problems={problems}
-          selection={selection}
-          onSelection={setSelection}
-          onNotice={setNotice}
-          sizes={sizes}
-          initialViewport={initialViewport}
-          onViewport={(viewport) => autosave.setMetadata({ viewport })}
-        />
+        <div className="canvas-column">
+          <Canvas
+            readOnly={readOnly}
+            problems={problems}
+            selection={selection}
+            onSelection={setSelection}
+            onNotice={setNotice}
+            sizes={sizes}
+            initialViewport={initialViewport}
+            onViewport={(viewport) => autosave.setMetadata({ viewport })}
+          />
+          {panels.preview && <PreviewPane selectedNodeId={selectedNode?.id ?? null} />}
+        </div>
         {panels.inspector && (
           <Inspector
             selected={selectedNode}
