@@ -186,13 +186,18 @@ export function PreviewPane({ selectedNodeId }: { selectedNodeId: string | null 
     element.dataset.markers = String(preview.markers.length);
     element.dataset.candles = String(times.length);
     element.dataset.output = output ? `${output.node_id}.${output.port}` : "";
+    element.dataset.renders = String(Number(element.dataset.renders ?? 0) + 1);
     instance.timeScale().fitContent();
   }, [preview]);
 
   const problems = error instanceof ApiError && error.status === 400 && error.problems.some((p) => p.node_id);
   const headline = preview?.headline;
   return (
-    <section className="preview" aria-label="Preview" data-testid="preview">
+    <section
+      className={datasets?.length === 0 ? "preview preview-empty" : "preview"}
+      aria-label="Preview"
+      data-testid="preview"
+    >
       <div className="preview-bar">
         <strong>Preview</strong>
         <select
@@ -203,7 +208,7 @@ export function PreviewPane({ selectedNodeId }: { selectedNodeId: string | null 
             window.localStorage.setItem(DATASET_KEY, event.target.value);
           }}
         >
-          {datasets?.length === 0 && <option value="">No dataset yet</option>}
+          {datasets?.length === 0 && <option value="">no dataset yet: upload one to preview here</option>}
           {datasets?.map((d) => (
             <option key={d.id} value={d.id}>
               {d.name} · {d.timeframe}
