@@ -1,6 +1,5 @@
 import {
   CandlestickSeries,
-  createChart,
   createSeriesMarkers,
   HistogramSeries,
   type IChartApi,
@@ -8,12 +7,12 @@ import {
   type ISeriesMarkersPluginApi,
   LineSeries,
   type Time,
-  type UTCTimestamp,
 } from "lightweight-charts";
 import { useEffect, useRef, useState } from "react";
 import { useStore } from "zustand";
 import { ApiError, api, describeError } from "../../api/client";
 import type { components } from "../../api/schema";
+import { CANDLE_COLORS, createTradingChart, seconds } from "../../components/chart";
 import { num, pct } from "../../components/format";
 import { flowOf, useSession } from "./session";
 import { useEditor } from "./store";
@@ -24,7 +23,6 @@ type Dataset = components["schemas"]["DatasetOutput"];
 const PREVIEW_DEBOUNCE_MS = 400;
 const PREVIEW_POINTS = 800;
 const DATASET_KEY = "strategy-builder.preview-dataset";
-const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000) as UTCTimestamp;
 
 type Series = {
   candles: ISeriesApi<"Candlestick">;
@@ -94,28 +92,8 @@ export function PreviewPane({ selectedNodeId }: { selectedNodeId: string | null 
   useEffect(() => {
     const element = container.current;
     if (!element) return;
-    const instance = createChart(element, {
-      autoSize: true,
-      layout: {
-        attributionLogo: true,
-        fontFamily: "system-ui, sans-serif",
-        panes: { separatorColor: "#dde1e7" },
-      },
-      rightPriceScale: { borderVisible: false },
-      timeScale: { borderVisible: false, timeVisible: true },
-      grid: { vertLines: { color: "#f1f3f6" }, horzLines: { color: "#f1f3f6" } },
-    });
-    const candles = instance.addSeries(
-      CandlestickSeries,
-      {
-        upColor: "#16a34a",
-        downColor: "#dc2626",
-        wickUpColor: "#16a34a",
-        wickDownColor: "#dc2626",
-        borderVisible: false,
-      },
-      0,
-    );
+    const instance = createTradingChart(element);
+    const candles = instance.addSeries(CandlestickSeries, CANDLE_COLORS, 0);
     series.current = {
       candles,
       markers: createSeriesMarkers(candles, []),

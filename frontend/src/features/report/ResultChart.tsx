@@ -1,7 +1,6 @@
 import {
   AreaSeries,
   CandlestickSeries,
-  createChart,
   createSeriesMarkers,
   type IChartApi,
   type ISeriesApi,
@@ -11,6 +10,7 @@ import {
   type UTCTimestamp,
 } from "lightweight-charts";
 import { forwardRef, useEffect, useImperativeHandle, useRef } from "react";
+import { CANDLE_COLORS, createTradingChart, seconds } from "../../components/chart";
 import { type Candles, type Curve, getCandles, type Trade } from "./api";
 
 export type ChartHandle = { zoomTo: (from: string, to: string) => void; fit: () => void };
@@ -25,7 +25,6 @@ type Props = {
   initialCapital: number;
 };
 
-const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000) as UTCTimestamp;
 const REFINE_DELAY_MS = 250;
 
 /** The index of the point at or just before `time` in increasing `times` (0 when all are later). */
@@ -105,33 +104,12 @@ export const ResultChart = forwardRef<ChartHandle, Props>(function ResultChart(
     if (!element || !equity?.equity) return;
     let live = true;
     let refine: number | undefined;
-    const instance = createChart(element, {
-      autoSize: true,
-      layout: {
-        attributionLogo: true,
-        panes: { separatorColor: "#dde1e7" },
-        fontFamily: "system-ui, sans-serif",
-      },
-      rightPriceScale: { borderVisible: false },
-      timeScale: { borderVisible: false, timeVisible: true },
-      grid: { vertLines: { color: "#f1f3f6" }, horzLines: { color: "#f1f3f6" } },
-      crosshair: { mode: 0 },
-    });
+    const instance = createTradingChart(element);
     chart.current = instance;
     const pane = datasetId ? 1 : 0;
     let candleSeries: ISeriesApi<"Candlestick"> | null = null;
     if (datasetId) {
-      candleSeries = instance.addSeries(
-        CandlestickSeries,
-        {
-          upColor: "#16a34a",
-          downColor: "#dc2626",
-          wickUpColor: "#16a34a",
-          wickDownColor: "#dc2626",
-          borderVisible: false,
-        },
-        0,
-      );
+      candleSeries = instance.addSeries(CandlestickSeries, CANDLE_COLORS, 0);
     }
     const times = equity.time.map(seconds);
     const equityLine = instance.addSeries(
