@@ -89,9 +89,9 @@ def test_a_worker_killed_mid_sweep_loses_nothing_and_every_combination_counts_on
     media_root, monkeypatch, trader, strategy, live_workers
 ):
     """Two workers share the chunks; one is killed (SIGKILL) while it runs one. The broker delivers that chunk
-    again (after the visibility timeout, 4 s here) to the other, and the sweep completes whole."""
+    again (after the visibility timeout, 8 s here) to the other, and the sweep completes whole."""
     dataset = DatasetFactory(bar_count=150_000)  # chunks of a second or two: long enough to be killed in
-    first, second = live_workers(2, CELERY_VISIBILITY_TIMEOUT="4")
+    first, second = live_workers(2, CELERY_VISIBILITY_TIMEOUT="8")
     _publish_to(monkeypatch, first)
     sweep = {"parameters": {"fast": {"values": [5, 10, 15]}, "slow": {"start": 20, "stop": 50, "step": 10}}}
     quicktest = _create(trader, strategy, dataset, sweep)
@@ -111,7 +111,9 @@ def test_a_worker_killed_mid_sweep_loses_nothing_and_every_combination_counts_on
     second.wait_until(lambda: _status(quicktest.pk) in DONE, timeout=120)
     quicktest.refresh_from_db()
     assert quicktest.status == QuickTestStatus.COMPLETED, quicktest.error_message
-    assert killed in _chunk_ids(second.log(), "succeeded"), "the killed worker's chunk was not delivered again"
+    # The broker gives the killed chunk to the other worker. (Should a chunk outlive the visibility timeout on
+    # a loaded machine, the chord can fire before that; the finishing task then runs the missing chunk itself.)
+    second.wait_until(lambda: killed in _chunk_ids(second.log(), "received"), timeout=60)
     rows = _rows(quicktest.pk)
     combinations = [(row["parameters"]["fast"], row["parameters"]["slow"]) for row in rows]
     assert sorted(combinations) == sorted(itertools.product([5, 10, 15], [20, 30, 40, 50]))
