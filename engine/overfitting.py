@@ -80,8 +80,8 @@ def probabilistic_sharpe_ratio(
 def expected_max_sharpe(sharpe_variance: float, n_trials: int) -> float:
     """The Sharpe ratio the best of `n_trials` independent trials reaches by luck alone when every trial's
     true Sharpe ratio is zero and the estimates vary with `sharpe_variance` across trials ([DSR], the
-    expected maximum SR0 of N trials, the "False Strategy" theorem; after Bailey, Borwein, López de Prado & Zhu 2014, "Pseudo-Mathematics and
-    Financial Charlatanism", Notices of the AMS 61(5), Proposition 1):
+    expected maximum SR0 of N trials, the "False Strategy" theorem; after Bailey, Borwein, López de Prado &
+    Zhu 2014, "Pseudo-Mathematics and Financial Charlatanism", Notices of the AMS 61(5)):
 
         SR0 = sqrt(V[SR_n]) ((1 - gamma) Z⁻¹[1 - 1/N] + gamma Z⁻¹[1 - 1/(N e)])
 
@@ -492,7 +492,10 @@ def overfitting_verdict(dsr: float | None, pbo: float | None, *, n_trials: int) 
     if pbo is not None and not 0.0 <= pbo <= 1.0:
         raise ValueError(f"pbo must be a probability in [0, 1], got {pbo:g}")
     if dsr is None and pbo is None:
-        return "No verdict: neither the deflated Sharpe ratio nor the probability of backtest overfitting could be computed."
+        return (
+            "No verdict: neither the deflated Sharpe ratio nor the probability of backtest overfitting could be "
+            "computed."
+        )
     trials = f"{n_trials:,} trial" + ("" if n_trials == 1 else "s")
     luck = None if dsr is None else f"{_percent(dsr)} probability the true Sharpe ratio is above zero after {trials}"
     splits = None if pbo is None else f"{_percent(pbo)} of splits pick a below-median out-of-sample winner"
@@ -511,9 +514,12 @@ def overfitting_verdict(dsr: float | None, pbo: float | None, *, n_trials: int) 
             return verdict + f" It holds out of sample: only {splits}."
         return verdict + (f" But {splits}." if splits else "")
     if lucky and holds:
-        return f"Mixed: the choice holds out of sample (only {splits}), but the best Sharpe ratio may be luck: only {luck}."
+        return (
+            f"Mixed: the choice holds out of sample (only {splits}), but the best Sharpe ratio may be luck: "
+            f"only {luck}."
+        )
     if lucky:
-        return f"Likely luck: only {luck}." + (f" And {splits}." if splits else "")
+        return f"Likely luck: only {luck}." + (f" {splits}." if splits else "")
     if holds:
         return f"Holds out of sample: only {splits}." + (f" But only {luck}." if luck else "")
     return "Inconclusive: " + "; ".join(part for part in (luck, splits) if part) + "."

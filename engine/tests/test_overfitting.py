@@ -160,6 +160,20 @@ def test_dsr_of_the_best_sweep_row_from_power_sums():
 
     idle = deflated_sharpe_of_best(power_sums(returns), best=3)
     assert idle.dsr is None and "never traded" in idle.reason
+    nothing = deflated_sharpe_of_best(power_sums(np.zeros((100, 4))))
+    assert nothing.dsr is None and nothing.n_trials == 0 and "never traded" in nothing.reason
+
+
+def test_dsr_of_the_only_trial_is_its_psr_against_zero():
+    rng = np.random.default_rng(8)
+    column = rng.normal(0.001, 0.01, size=(500, 1))
+    result = deflated_sharpe_of_best(power_sums(column))
+    sharpe = column.mean() / column.std(ddof=1)
+    expected = probabilistic_sharpe_ratio(
+        sharpe, 0.0, 500, float(stats.skew(column[:, 0])), float(stats.kurtosis(column[:, 0], fisher=False))
+    )
+    assert result.n_trials == 1 and result.benchmark == 0.0 and result.sharpe_variance == 0.0
+    assert result.dsr == pytest.approx(expected, rel=1e-9)
 
 
 # -- Moments ----------------------------------------------------------------------------------------------
@@ -472,6 +486,20 @@ def test_walk_forward_efficiency_without_in_sample_profit():
             "50 trials.",
         ),
         (0.001, None, 1, "Likely luck: only < 1 % probability the true Sharpe ratio is above zero after 1 trial."),
+        (
+            0.30,
+            0.35,
+            20,
+            "Likely luck: only 30 % probability the true Sharpe ratio is above zero after 20 trials. 35 % of splits "
+            "pick a below-median out-of-sample winner.",
+        ),
+        (
+            0.80,
+            0.10,
+            10,
+            "Holds out of sample: only 10 % of splits pick a below-median out-of-sample winner. But only 80 % "
+            "probability the true Sharpe ratio is above zero after 10 trials.",
+        ),
         (None, 0.0, 10, "Holds out of sample: only 0 % of splits pick a below-median out-of-sample winner."),
         (
             0.80,
