@@ -145,6 +145,9 @@ def deflated_sharpe_of_best(moments: np.ndarray, best: int | None = None) -> Def
 
     The trials are the combinations whose Sharpe ratio is defined; their number and the variance (ddof=1) of
     their Sharpe ratios set SR0 ([DSR]). `best` defaults to the combination of the highest Sharpe ratio.
+    N counts every combination, though neighbouring combinations of a grid trade alike: [DSR] would count
+    the effective independent trials instead (fewer, so a higher DSR); counting all of them errs on the side
+    of caution.
     """
     n, _mean, _std, sharpe, skew, kurtosis = moments_to_stats(moments)
     defined = np.isfinite(sharpe)
@@ -255,7 +258,7 @@ def pbo_cscv(blocks: np.ndarray, *, S: int | None = None) -> PBOResult:
 
     `blocks` has shape (N combinations, B blocks, 3): n, Σr, Σr² of each combination's per-bar returns over
     each of B consecutive, equal-length blocks of the full window (CSCV splits the T x N matrix of returns
-    into S such sub-matrices). `S` (even, >= 4) defaults to B; a smaller S must divide B and merges
+    into S such sub-matrices). `S` (even, 4 to CSCV_MAX_BLOCKS) defaults to B; a smaller S must divide B and merges
     consecutive blocks. Each of the C(S, S/2) splits takes S/2 blocks as the in-sample set J and the others
     as its complement J̄; every combination's Sharpe ratio on each comes from the summed stats (no T x N
     matrix needed); n* is the in-sample best, ω̄_c its relative rank out of sample, rank / (N + 1) with rank
@@ -280,9 +283,11 @@ def pbo_cscv(blocks: np.ndarray, *, S: int | None = None) -> PBOResult:
         raise ValueError(f"S (the number of CSCV blocks) must be even, from 4 to {CSCV_MAX_BLOCKS}, got {S}")
     if n_blocks % S:
         raise ValueError(f"S={S} must divide the number of blocks, {n_blocks}")
+    if not np.all(np.isfinite(blocks)):
+        raise ValueError("blocks must hold finite numbers only (a NaN return makes every Sharpe ratio unknown)")
     blocks = blocks.reshape(n_combinations, S, n_blocks // S, 3).sum(axis=2)
-    if np.any(blocks[:, :, 0] < 1):
-        raise ValueError("every CSCV block must hold at least one bar")
+    if np.any(blocks[:, :, 0] < 2):
+        raise ValueError("every CSCV block must hold at least 2 bars")
 
     # Each split's in-sample half is S/2 of the S blocks. Its sums are those of its blocks among the first S/2
     # plus those among the last S/2, read from the sums of every subset of either group (2^(S/2) rows each),

@@ -349,12 +349,20 @@ def test_pbo_merges_consecutive_blocks_into_S():
         ((5, 12, 3), 8, "S=8 must divide the number of blocks, 12"),
         ((1, 8, 3), None, "at least 2 combinations, got 1"),
         ((5, 8, 2), None, r"shape \(combinations, blocks, 3"),
+        ((5, 8, 3), 8, "at least 2 bars"),
     ],
 )
 def test_pbo_refuses_bad_blocks(shape, S, message):
     blocks = np.ones(shape)
     with pytest.raises(ValueError, match=message):
         pbo_cscv(blocks, S=S)
+
+
+def test_pbo_refuses_unknown_returns():
+    blocks = cscv_blocks(np.random.default_rng(0).normal(size=(80, 3)), 8)
+    blocks[1, 4, 1] = np.nan
+    with pytest.raises(ValueError, match="finite numbers only"):
+        pbo_cscv(blocks)
 
 
 # -- Walk-forward analysis --------------------------------------------------------------------------------
