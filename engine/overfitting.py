@@ -508,6 +508,7 @@ def overfitting_verdict(dsr: float | None, pbo: float | None, *, n_trials: int) 
     lucky = dsr is not None and dsr < DSR_DOUBTFUL
     overfit = pbo is not None and pbo >= PBO_OVERFIT
     holds = pbo is not None and pbo < PBO_SOUND
+    few = "no split picks a below-median out-of-sample winner" if pbo == 0.0 else f"only {splits}"
 
     if overfit and skill:
         return f"Mixed: the best Sharpe ratio is unlikely to be luck ({luck}), but {splits}."
@@ -516,17 +517,14 @@ def overfitting_verdict(dsr: float | None, pbo: float | None, *, n_trials: int) 
     if skill:
         verdict = f"The best Sharpe ratio is unlikely to be luck: {luck}."
         if holds:
-            return verdict + f" It holds out of sample: only {splits}."
+            return verdict + f" It holds out of sample: {few}."
         return verdict + (f" But {splits}." if splits else "")
     if lucky and holds:
-        return (
-            f"Mixed: the choice holds out of sample (only {splits}), but the best Sharpe ratio may be luck: "
-            f"only {luck}."
-        )
+        return f"Mixed: the choice holds out of sample ({few}), but the best Sharpe ratio may be luck: only {luck}."
     if lucky:
         return f"Likely luck: only {luck}." + (f" {splits}." if splits else "")
     if holds:
-        return f"Holds out of sample: only {splits}." + (f" But only {luck}." if luck else "")
+        return f"Holds out of sample: {few}." + (f" But only {luck}." if luck else "")
     return "Inconclusive: " + "; ".join(part for part in (luck, splits) if part) + "."
 
 
