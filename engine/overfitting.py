@@ -257,8 +257,8 @@ def pbo_cscv(blocks: np.ndarray, *, S: int | None = None) -> PBOResult:
     procedure), with the Sharpe ratio as the performance measure.
 
     `blocks` has shape (N combinations, B blocks, 3): n, Σr, Σr² of each combination's per-bar returns over
-    each of B consecutive, equal-length blocks of the full window (CSCV splits the T x N matrix of returns
-    into S such sub-matrices). `S` (even, 4 to CSCV_MAX_BLOCKS) defaults to B; a smaller S must divide B and merges
+    each of B consecutive blocks of the full window, of equal length or within a bar of it as np.array_split
+    cuts them (CSCV splits the T x N matrix of returns into S equal sub-matrices). `S` (even, 4 to CSCV_MAX_BLOCKS) defaults to B; a smaller S must divide B and merges
     consecutive blocks. Each of the C(S, S/2) splits takes S/2 blocks as the in-sample set J and the others
     as its complement J̄; every combination's Sharpe ratio on each comes from the summed stats (no T x N
     matrix needed); n* is the in-sample best, ω̄_c its relative rank out of sample, rank / (N + 1) with rank
