@@ -285,12 +285,13 @@ def test_pbo_of_one_genuinely_better_strategy_is_near_zero():
     assert result.probability_of_loss < 0.01
 
 
-def loop_cscv(returns: np.ndarray, S: int) -> dict[str, np.ndarray]:
+def loop_cscv(returns: np.ndarray, S: int, *, near_equal: bool = False) -> dict[str, np.ndarray]:
     """CSCV written out as the paper lists it: cut M into S row blocks, and for every choice of S/2 of them
     concatenate the rows, take each column's Sharpe ratio, the in-sample best, its out-of-sample rank (scipy's
-    average ranks), ω = rank / (N + 1) and λ = ln(ω / (1 - ω))."""
+    average ranks), ω = rank / (N + 1) and λ = ln(ω / (1 - ω)). `near_equal` cuts the blocks as np.array_split
+    (every bar kept, lengths within one bar) instead of dropping the last T mod S bars."""
     length = len(returns) // S
-    parts = [returns[k * length : (k + 1) * length] for k in range(S)]
+    parts = np.array_split(returns, S) if near_equal else [returns[k * length : (k + 1) * length] for k in range(S)]
 
     def sharpe(matrix: np.ndarray) -> np.ndarray:
         std = matrix.std(axis=0, ddof=1)
@@ -330,6 +331,19 @@ def test_pbo_matches_a_loop_over_splits(S, n_combinations, seed):
     slope, intercept = np.polyfit(expected["is"], expected["oos"], 1)
     assert result.degradation_slope == pytest.approx(slope, rel=1e-7)
     assert result.degradation_intercept == pytest.approx(intercept, rel=1e-7, abs=1e-12)
+
+
+def test_pbo_of_blocks_cut_as_the_sweep_cuts_them():
+    # engine.sweep reports np.array_split blocks: 803 bars in 8 blocks of 101 (three) and 100 (five) bars.
+    rng = np.random.default_rng(9)
+    returns = rng.normal(0.0001, 0.01, size=(803, 12))
+    blocks = np.array(
+        [[[len(part), part.sum(), (part * part).sum()] for part in np.array_split(column, 8)] for column in returns.T]
+    )
+    result = pbo_cscv(blocks)
+    expected = loop_cscv(returns, 8, near_equal=True)
+    np.testing.assert_allclose(result.logits, expected["logits"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(result.out_of_sample_sharpe, expected["oos"], rtol=1e-9)
 
 
 def test_pbo_merges_consecutive_blocks_into_S():
