@@ -460,3 +460,13 @@ def test_run_combination_starts_a_quick_test_of_that_row_with_the_sweeps_snapsho
         ).status_code
         == 404
     )
+
+
+def test_walk_forward_folds_too_short_for_the_bars_are_refused_when_posted(client, strategy, dataset):
+    sweep = {"parameters": GRID, "walk_forward": {"folds": 20, "in_sample": 0.99}}
+    response = _post(client, strategy, dataset, sweep, end="2020-01-02")  # 48 hourly bars
+
+    assert response.status_code == 400
+    (problem,) = response.json()["error"]["problems"]
+    assert problem["field"] == "test_config.sweep.walk_forward"
+    assert "48 bars in 20 folds" in problem["message"]
