@@ -6,6 +6,7 @@ import itertools
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -388,9 +389,12 @@ def test_retention_archives_a_sweep_and_purges_its_rows_file(
 
     strategy.status = StrategyStatus.ARCHIVED
     strategy.save()
+    leftover = sweeps.chunk_path(quicktest_id, 7)  # as a sweep stopped mid-way might have left one
+    default_storage.save(leftover, ContentFile(b"[]"))
     with django_capture_on_commit_callbacks(execute=True):
         assert quicktests_purge(now=timezone.now() + timedelta(days=400)) == 1
     assert not default_storage.exists(rows_file)
+    assert not default_storage.exists(leftover)
 
 
 def test_run_this_combination_is_an_ordinary_quick_test_with_its_parameters(
