@@ -66,7 +66,9 @@ def test_the_history_shows_the_newest_module_highlighted_with_its_checks_a_diff_
     expect(rows.first).to_have_attribute("aria-pressed", "true")
     expect(rows.nth(1)).to_contain_text("#1")
     module = page.get_by_test_id("module")
-    expect(module.locator("span.hljs-keyword", has_text="def").first).to_be_visible()
+    keyword = module.locator("span.hljs-keyword", has_text="def").first
+    expect(keyword).to_be_visible()
+    expect(keyword).to_have_css("color", "rgb(215, 58, 73)")  # GitHub's theme, from the page's stylesheet
     expect(module.locator("span.hljs-string", has_text='"fast"').first).to_be_visible()
     assert module.locator("[style]").count() == 0  # the theme is a stylesheet: nothing inline for the CSP
     expect(module.locator(".code-gutter")).to_contain_text(str(newer.line_count))
@@ -101,7 +103,7 @@ def test_the_history_shows_the_newest_module_highlighted_with_its_checks_a_diff_
     expect(page.get_by_role("link", name="Download .py")).to_have_attribute(
         "href", f"/api/v1/code-generations/{older.pk}/download/"
     )
-    expect(module.locator("span.hljs-number", has_text="10").first).to_be_visible()
+    expect(module).to_contain_text('"fast": 10,')
     assert errors == []
 
 
@@ -133,7 +135,7 @@ def test_generate_code_adds_a_generation_and_an_invalid_flow_says_which_node(
     expect(page.get_by_role("link", name="Download .py")).to_have_attribute(
         "href", f"/api/v1/code-generations/{newest.pk}/download/"
     )
-    expect(page.get_by_test_id("module").locator("span.hljs-number", has_text="20").first).to_be_visible()
+    expect(page.get_by_test_id("module")).to_contain_text('"fast": 20,')
 
     flow = copy.deepcopy(REFERENCE)
     flow["nodes"] = [n for n in flow["nodes"] if n["id"] != "sma_fast"]
@@ -175,3 +177,33 @@ def test_on_a_phone_the_history_sits_above_the_code_which_scrolls_sideways(
     page.get_by_label("Compare with").select_option(older.pk)
     expect(page.get_by_test_id("diff").locator(".diff-add")).to_have_count(1)
     _shoot(page, "code-phone-diff")
+
+
+def test_the_history_pages_eight_at_a_time_and_an_older_one_opens_from_page_two(page: Page, live_server, trader):
+    strategy = _strategy(trader, REFERENCE, REFERENCE_PARAMS)
+    start = datetime.now(UTC) - timedelta(days=1)
+    made = []
+    for fast in range(2, 12):  # ten generations, #1 (fast = 2) the oldest
+        generation, created = codegen_generate(user=trader, instance_id=strategy.pk, parameters={"fast": fast})
+        assert created
+        CodeGeneration.objects.filter(pk=generation.pk).update(created_at=start + timedelta(minutes=fast))
+        made.append(generation)
+    sign_in(page, live_server, trader)
+
+    page.goto(f"{live_server.url}/strategies/{strategy.pk}/code/")
+
+    rows = page.get_by_test_id("history-row")
+    expect(rows).to_have_count(8)
+    expect(rows.first).to_contain_text("#10")
+    pager = page.get_by_role("navigation", name="History pages")
+    expect(pager).to_contain_text("Page 1 of 2")
+    pager.get_by_role("button", name="Next →").click()
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("#2")
+    expect(rows.nth(1)).to_contain_text("#1")
+    rows.nth(1).click()
+    expect(page.get_by_role("link", name="Download .py")).to_have_attribute(
+        "href", f"/api/v1/code-generations/{made[0].pk}/download/"
+    )
+    expect(page.get_by_test_id("module")).to_contain_text('"fast": 2,')
+    assert f"generation={made[0].pk}" in page.url
