@@ -47,11 +47,8 @@ class StrategiesPageView(LoginRequiredMixin, TemplateView):
     template_name = "web/strategies.html"
 
 
-@method_decorator(csp_override(CHART_CSP), name="dispatch")
-class StrategyEditorPageView(LoginRequiredMixin, TemplateView):
-    """The visual editor of one of the user's strategies; anyone else's answers 404, as in the API."""
-
-    template_name = "web/editor.html"
+class OwnStrategyMixin:
+    """A page of one of the user's strategies (`instance_id` in the URL); anyone else's answers 404, as in the API."""
 
     def get_context_data(self, **kwargs):
         try:
@@ -59,6 +56,19 @@ class StrategyEditorPageView(LoginRequiredMixin, TemplateView):
         except StrategyInstance.DoesNotExist:
             raise Http404("No such strategy.") from None
         return {**super().get_context_data(**kwargs), "strategy": strategy}
+
+
+@method_decorator(csp_override(CHART_CSP), name="dispatch")
+class StrategyEditorPageView(LoginRequiredMixin, OwnStrategyMixin, TemplateView):
+    """The visual editor of one of the user's strategies."""
+
+    template_name = "web/editor.html"
+
+
+class StrategyCodePageView(LoginRequiredMixin, OwnStrategyMixin, TemplateView):
+    """A strategy's code generations: history, module with its checks, diff between two, download."""
+
+    template_name = "web/code.html"
 
 
 class TestsPageView(LoginRequiredMixin, TemplateView):
