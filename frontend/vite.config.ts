@@ -18,6 +18,7 @@ export default defineConfig({
         tests: "src/pages/tests.tsx",
         report: "src/pages/report.tsx",
         code: "src/pages/code.tsx",
+        compare: "src/pages/compare.tsx",
       },
     },
   },

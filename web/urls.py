@@ -10,5 +10,6 @@ urlpatterns = [
     path("strategies/<str:instance_id>/edit/", views.StrategyEditorPageView.as_view(), name="strategy-editor"),
     path("strategies/<str:instance_id>/code/", views.StrategyCodePageView.as_view(), name="strategy-code"),
     path("tests/", views.TestsPageView.as_view(), name="tests"),
+    path("tests/compare/", views.QuickTestComparePageView.as_view(), name="quicktest-compare"),
     path("tests/<str:quicktest_id>/", views.QuickTestReportPageView.as_view(), name="quicktest-report"),
 ]

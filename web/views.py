@@ -7,12 +7,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.decorators import method_decorator
 from django.views.decorators.csp import csp_override
 from django.views.generic import TemplateView
 
 from quicktests import selectors as quicktest_selectors
+from quicktests.comparison import compare_ids
 from strategies import selectors
 from strategies.models import StrategyInstance
 from strategy_builder.management.commands.bootstrap import CREDENTIALS_FILE
@@ -86,3 +88,20 @@ class QuickTestReportPageView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         quicktest = quicktest_selectors.quicktest_get(user=self.request.user, quicktest_id=kwargs["quicktest_id"])
         return {**super().get_context_data(**kwargs), "quicktest": quicktest}
+
+
+@method_decorator(csp_override(CHART_CSP), name="dispatch")
+class QuickTestComparePageView(LoginRequiredMixin, TemplateView):
+    """2-4 of the user's quick tests side by side (`?ids=a,b`); a bad list of ids answers 400 saying what is
+    wrong, and anyone else's test 404, as in the API."""
+
+    template_name = "web/compare.html"
+
+    def get(self, request, *args, **kwargs):
+        try:
+            ids = compare_ids(request.GET.get("ids"))
+        except ValidationError as exc:
+            context = self.get_context_data(error=" ".join(exc.message_dict["ids"]))
+            return self.render_to_response(context, status=400)
+        quicktest_selectors.quicktest_get_many(user=request.user, quicktest_ids=ids)
+        return self.render_to_response(self.get_context_data(ids=",".join(ids)))

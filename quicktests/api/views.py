@@ -4,20 +4,22 @@ from typing import Any
 
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from quicktests import selectors, services
+from quicktests import comparison, selectors, services
 from quicktests.filters import QuickTestFilterSet
+from strategy_builder.api import examples
 from strategy_builder.api.renderers import JSONRenderer
 from strategy_builder.api.schema import error_responses
 from strategy_builder.api.viewsets import InputSerializersMixin
 
 from .downloads import TradesCSVRenderer, completed_result, completed_trades, download_filename
 from .serializers import (
+    QuickTestComparisonSerializer,
     QuickTestCreatedSerializer,
     QuickTestCreateSerializer,
     QuickTestDetailSerializer,
@@ -97,6 +99,31 @@ class QuickTestViewSet(
         trades = selectors.quicktest_trades(quicktest=self.get_object())
         page = self.paginate_queryset(trades)
         return self.get_paginated_response(TradeSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Compare 2 to 4 of your quick tests",
+        description="The tests in the order `ids` gives them, each with what it ran on (strategy, dataset, range, "
+        "backtest configuration, parameters, the flow's fingerprint) and, when COMPLETED, its headline figures "
+        "and equity curve (`no_result` says why a test has none); then the inputs that differ between them and "
+        "those they share. Fewer than 2 ids, more than 4 or one given twice is a 400 on `ids`; an id that is not "
+        "one of your tests (unknown, deleted or anyone else's) is a 404.",
+        parameters=[
+            OpenApiParameter(
+                "ids",
+                str,
+                required=True,
+                description=f"{comparison.COMPARE_MIN} to {comparison.COMPARE_MAX} ids of your quick tests, "
+                "comma-separated.",
+                examples=examples.QUICK_TEST_COMPARE,
+            )
+        ],
+        responses={200: QuickTestComparisonSerializer, **error_responses(400, 404)},
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def compare(self, request: Request) -> Response:
+        ids = comparison.compare_ids(request.query_params.get("ids"))
+        found = comparison.quicktest_compare(user=request.user, quicktest_ids=ids)
+        return Response(QuickTestComparisonSerializer(found).data)
 
     # trades.csv and result.json are routed in urls.py: file names, not the router's `<action>/`.
     @extend_schema(

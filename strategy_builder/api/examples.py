@@ -65,6 +65,13 @@ QUICK_TEST = [
         f"{_REPLACE}s: a strategy of yours and a dataset (yours or a shared one).",
     )
 ]
+QUICK_TEST_COMPARE = [
+    OpenApiExample(
+        "Two runs of a strategy",
+        value="00000000-0000-4000-8000-00000000e001,00000000-0000-4000-8000-00000000e002",
+        description=f"{_REPLACE}s: 2 to 4 of your quick tests, comma-separated, in the order to show them.",
+    )
+]
 CODE_GENERATION = [
     _request(
         "Generate the module of a strategy",

@@ -48,6 +48,8 @@ class ApiWorld:
         dataset a quick test, code generation or session names in its body."""
         if "id" in case.path_parameters:
             case.path_parameters["id"] = self.own_id(case.path)
+        if isinstance(case.query, dict) and "ids" in case.query:  # quick-tests/compare/
+            case.query["ids"] = f"{self.own['quicktest']},{self.own['pending_quicktest']}"
         body = case.body if isinstance(case.body, dict) else {}
         if "instance" in body:
             body["instance"] = self.own["instance"]
@@ -77,13 +79,14 @@ def _objects_of(user, *, instance_id: str | None = None, node_template_name: str
         user=user, instance_id=instance.pk, test_config={"dataset": dataset.pk}, test_name="Reference"
     )
     quicktest_services.quicktest_run(quicktest_id=quicktest.pk)
-    QuickTestFactory(instance=instance)  # still PENDING: no metrics, times or result yet
+    pending = QuickTestFactory(instance=instance)  # still PENDING: no metrics, times or result yet
     generation, _ = codegen_generate(user=user, instance_id=instance.pk)
     return {
         "template": StrategyTemplateFactory(owner=user, description=None).pk,
         "instance": instance.pk,
         "dataset": dataset.pk,
         "quicktest": quicktest.pk,
+        "pending_quicktest": pending.pk,
         "generation": generation.pk,
         "session": BuilderSessionFactory(
             owner=user, draft_logic_flow=reference_flow(), draft_parameters=reference_parameters()
