@@ -17,6 +17,7 @@ export default defineConfig({
         editor: "src/pages/editor.tsx",
         tests: "src/pages/tests.tsx",
         report: "src/pages/report.tsx",
+        datasets: "src/pages/datasets.tsx",
       },
     },
   },

@@ -9,5 +9,6 @@ urlpatterns = [
     path("strategies/", views.StrategiesPageView.as_view(), name="strategies"),
     path("strategies/<str:instance_id>/edit/", views.StrategyEditorPageView.as_view(), name="strategy-editor"),
     path("tests/", views.TestsPageView.as_view(), name="tests"),
+    path("datasets/", views.DatasetsPageView.as_view(), name="datasets"),
     path("tests/<str:quicktest_id>/", views.QuickTestReportPageView.as_view(), name="quicktest-report"),
 ]
