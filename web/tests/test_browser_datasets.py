@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import Page, expect
 from rest_framework.test import APIClient
 
-from engine.bars import write_csv
+from engine.bars import MAX_PROBLEMS, write_csv
 from engine.synthetic import generate_bars
 from marketdata.models import Dataset
 from marketdata.tests.factories import DatasetFactory
@@ -185,3 +185,27 @@ def test_zooming_the_preview_asks_for_finer_candles_and_showing_all_returns_to_t
 
     page.get_by_role("button", name="Show all").click()
     expect(chart).to_have_attribute("data-interval", "2m")
+
+
+def test_a_file_with_more_bad_lines_than_the_api_lists_shows_all_it_lists_and_says_how_many_more(
+    page: Page, live_server, trader
+):
+    rows = [f"2024-01-02T00:{minute // 60:02d}:{minute % 60:02d}Z,10,11,9,x{minute},100" for minute in range(150)]
+    content = (HEADER + "\n".join(rows) + "\n").encode()
+    expected = _api_problems(trader, "many.csv", content)
+    assert len(expected) == MAX_PROBLEMS + 1  # the engine's limit, then a count of the rest
+    sign_in(page, live_server, trader)
+    page.goto(f"{live_server.url}/datasets/")
+    form = page.get_by_role("form", name="Upload a CSV")
+
+    form.get_by_label("CSV file").set_input_files(_file("many.csv", content))
+    form.get_by_label("Symbol").fill("X")
+    form.get_by_role("button", name="Upload").click()
+
+    items = form.get_by_test_id("upload-problem")
+    expect(items).to_have_count(MAX_PROBLEMS + 1)
+    expect(items.first).to_have_text("Line 2close 'x0' is not a number")
+    expect(items.nth(MAX_PROBLEMS - 1)).to_have_text("Line 101close 'x99' is not a number")
+    expect(items.last).to_have_text("50 more problems not listed")
+    expect(form.get_by_test_id("upload-errors")).to_contain_text("100 problems on 100 lines")
+    assert not Dataset.objects.exists()

@@ -39,6 +39,7 @@ def test_the_datasets_page_mounts_its_entry_with_the_timeframes_and_the_upload_l
     # The candle preview's chart may add its one attribution style, and nothing else inline.
     assert f"'{CHART_STYLE_SHA256}'" in response.headers["Content-Security-Policy"]
     assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
+    assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", page)
 
 
 def test_every_page_links_to_the_datasets_between_tests_and_the_api(client):

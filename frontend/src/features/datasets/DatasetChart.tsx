@@ -1,6 +1,7 @@
 import { CandlestickSeries, HistogramSeries, type IChartApi, type UTCTimestamp } from "lightweight-charts";
 import { useEffect, useRef, useState } from "react";
 import { CANDLE_COLORS, createTradingChart } from "../../components/chart";
+import { ErrorAlert } from "../../components/ErrorAlert";
 import { type Candles, getCandles } from "./api";
 import { count } from "./format";
 
@@ -39,6 +40,7 @@ export function DatasetChart({ datasetId }: { datasetId: string }) {
   const container = useRef<HTMLDivElement>(null);
   const chart = useRef<IChartApi | null>(null);
   const [drawn, setDrawn] = useState<Drawn | null>(null);
+  const [failure, setFailure] = useState<unknown>(null);
 
   useEffect(() => {
     const element = container.current;
@@ -79,6 +81,7 @@ export function DatasetChart({ datasetId }: { datasetId: string }) {
 
     element.dataset.candles = "loading";
     setDrawn(null);
+    setFailure(null);
     getCandles(datasetId)
       .then((candles) => {
         if (!live) return;
@@ -87,8 +90,10 @@ export function DatasetChart({ datasetId }: { datasetId: string }) {
         show(overview, overviewInterval);
         instance.timeScale().fitContent();
       })
-      .catch(() => {
-        if (live) element.dataset.candles = "error";
+      .catch((caught) => {
+        if (!live) return;
+        element.dataset.candles = "error";
+        setFailure(caught);
       });
 
     instance.timeScale().subscribeVisibleTimeRangeChange((range) => {
@@ -138,6 +143,7 @@ export function DatasetChart({ datasetId }: { datasetId: string }) {
   const caption = describe(drawn);
   return (
     <>
+      {failure !== null && <ErrorAlert error={failure} />}
       <div className="dataset-chart" ref={container} data-testid="dataset-chart" />
       <div className="chart-foot">
         <p className="muted small" data-testid="chart-scale">
