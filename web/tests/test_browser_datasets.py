@@ -209,3 +209,29 @@ def test_a_file_with_more_bad_lines_than_the_api_lists_shows_all_it_lists_and_sa
     expect(items.last).to_have_text("50 more problems not listed")
     expect(form.get_by_test_id("upload-errors")).to_contain_text("100 problems on 100 lines")
     assert not Dataset.objects.exists()
+
+
+def test_while_a_file_uploads_the_form_is_disabled_and_shows_its_progress(page: Page, live_server, trader):
+    content = _csv(generate_bars(6000, seed=5))  # about 300 KB: some seconds at the throttled speed below
+    sign_in(page, live_server, trader)
+    page.goto(f"{live_server.url}/datasets/")
+    form = page.get_by_role("form", name="Upload a CSV")
+    form.get_by_label("CSV file").set_input_files(_file("slow.csv", content))
+    form.get_by_label("Symbol").fill("SLOW")
+    network = page.context.new_cdp_session(page)
+    network.send("Network.enable")
+    network.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 60_000},
+    )
+
+    form.get_by_role("button", name="Upload").click()
+
+    busy = form.get_by_role("button", name=re.compile(r"^(Uploading… \d+ %|Checking the bars…)$"))
+    expect(busy).to_be_disabled()
+    expect(form.get_by_label("Symbol")).to_be_disabled()
+    expect(form.get_by_role("progressbar", name="Upload progress")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Uploaded “slow”: 6,000 bars.", timeout=30_000)
+    expect(form.get_by_role("progressbar")).to_have_count(0)
+    expect(form.get_by_label("Symbol")).to_be_enabled()
+    assert Dataset.objects.get().bar_count == 6000

@@ -76,6 +76,9 @@ export function DatasetsPage({
   const symbol = useDebounced(filters.symbol.trim(), 250);
   const { timeframe, owner, ordering } = filters;
   const request = useRef(0);
+  // The dataset the address names (a reload, a link), until it is fetched; the list's first when it cannot be.
+  const wanted = useRef(new URLSearchParams(window.location.search).get("dataset"));
+  const first = useRef<Dataset | null>(null);
   const upload = useRef<UploadFormHandle>(null);
   const preview = useRef<HTMLElement>(null);
   const labels = new Map(timeframes.map((t) => [t.value, t.label]));
@@ -93,7 +96,8 @@ export function DatasetsPage({
       }
       setData(answer);
       setError(null);
-      setSelected((current) => current ?? answer.results[0] ?? null);
+      first.current = answer.results[0] ?? null;
+      if (!wanted.current) setSelected((current) => current ?? first.current);
     } catch (caught) {
       if (mine === request.current) setError(caught);
     } finally {
@@ -105,11 +109,15 @@ export function DatasetsPage({
     void load();
   }, [load]);
 
-  // A dataset named in the address (a reload, a shared link) is selected even when it is on another page;
-  // one the user may not see (404) is ignored, and the list's first is selected instead.
+  // The dataset the address names is selected even when it is on another page; one the user may not see
+  // (404, another user's) is ignored.
   useEffect(() => {
-    const id = new URLSearchParams(window.location.search).get("dataset");
-    if (id) getDataset(id).then(setSelected, () => undefined);
+    if (!wanted.current) return;
+    getDataset(wanted.current)
+      .then(setSelected, () => setSelected((current) => current ?? first.current))
+      .finally(() => {
+        wanted.current = null;
+      });
   }, []);
 
   useEffect(() => selectedInUrl(selected?.id ?? null), [selected]);
