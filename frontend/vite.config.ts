@@ -19,6 +19,7 @@ export default defineConfig({
         report: "src/pages/report.tsx",
         code: "src/pages/code.tsx",
         compare: "src/pages/compare.tsx",
+        datasets: "src/pages/datasets.tsx",
       },
     },
   },

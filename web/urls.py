@@ -11,5 +11,6 @@ urlpatterns = [
     path("strategies/<str:instance_id>/code/", views.StrategyCodePageView.as_view(), name="strategy-code"),
     path("tests/", views.TestsPageView.as_view(), name="tests"),
     path("tests/compare/", views.QuickTestComparePageView.as_view(), name="quicktest-compare"),
+    path("datasets/", views.DatasetsPageView.as_view(), name="datasets"),
     path("tests/<str:quicktest_id>/", views.QuickTestReportPageView.as_view(), name="quicktest-report"),
 ]

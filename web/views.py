@@ -13,6 +13,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.csp import csp_override
 from django.views.generic import TemplateView
 
+from marketdata.choices import Timeframe
 from quicktests import selectors as quicktest_selectors
 from quicktests.comparison import compare_ids
 from strategies import selectors
@@ -77,6 +78,19 @@ class TestsPageView(LoginRequiredMixin, TemplateView):
     """The user's quick tests, filtered by the spec's common queries."""
 
     template_name = "web/tests.html"
+
+
+@method_decorator(csp_override(CHART_CSP), name="dispatch")
+class DatasetsPageView(LoginRequiredMixin, TemplateView):
+    """The user's datasets and the shared ones: list, upload a CSV, candle preview, download, delete."""
+
+    template_name = "web/datasets.html"
+
+    def get_context_data(self, **kwargs):
+        # The upload form offers the timeframes the API accepts, from the one list the API reads.
+        timeframes = [{"value": value, "label": label} for value, label in Timeframe.choices]
+        context = super().get_context_data(**kwargs)
+        return {**context, "timeframes": timeframes, "max_upload_bytes": settings.DATASET_UPLOAD_MAX_BYTES}
 
 
 @method_decorator(csp_override(CHART_CSP), name="dispatch")
