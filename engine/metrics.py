@@ -74,10 +74,12 @@ BACKTESTING_PY_NAMES: dict[str, str] = {
 @dataclass(frozen=True)
 class BarsBasis:
     """What metrics_summary needs of the bars alone, so that a sweep backtesting many strategies on the same
-    bars computes it once (`bars_basis`): the timestamps and closes, the bar interval, the calendar periods of
-    the Sharpe ratio, and the market's centred log returns for the beta."""
+    bars computes it once (`bars_basis`): the timestamps and closes, the first and last time, the bar interval,
+    the calendar periods of the Sharpe ratio, and the market's centred log returns for the beta."""
 
     ts: np.ndarray
+    start: str
+    end: str
     close: np.ndarray
     period: float
     annual_days: int
@@ -96,6 +98,8 @@ def bars_basis(bars: Bars) -> BarsBasis:
         market_log_returns -= market_log_returns.mean() if len(market_log_returns) else 0.0
     return BarsBasis(
         ts=ts,
+        start=iso_utc(ts[0]),
+        end=iso_utc(ts[-1]),
         close=close,
         period=period,
         annual_days=annual_days,
@@ -161,8 +165,8 @@ def metrics_summary(
         pnl_std = np.std(pnl, ddof=1) if n_trades > 1 else np.nan
 
         metrics = {
-            "start": iso_utc(ts[0]),
-            "end": iso_utc(ts[-1]),
+            "start": basis.start,
+            "end": basis.end,
             "duration_seconds": duration_ns / NS_PER_SECOND,
             "exposure_time_pct": exposure_pct,
             "equity_final": equity[-1],

@@ -82,7 +82,8 @@ def run_sweep(
 
     plans = _Plans(flow, catalogue)
     compiled = [plans.plan({**base, **combination}) for combination in combinations]
-    keys = [step_keys(plan) for plan in compiled]
+    memo: dict[int, tuple[Any, Hashable]] = {}
+    keys = [step_keys(plan, memo) for plan in compiled]
     shared = _SharedSteps(Counter(key for plan_keys in keys for key in plan_keys))
 
     rows = []
@@ -109,6 +110,12 @@ def run_sweep(
                 blocks = window_blocks
         rows.append(SweepRow(parameters=dict(combination), metrics=metrics, moments=np.array(moments), blocks=blocks))
     return rows
+
+
+def combination_key(combination: Mapping[str, Any]) -> str:
+    """A combination as canonical text (sorted names, JSON values): equal for equal combinations, whatever
+    their order, so a sweep's rows can be stored and counted once by it."""
+    return json.dumps(dict(combination), sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 def window_signals(signals: StrategySignals, start: int, stop: int) -> StrategySignals:
@@ -148,26 +155,29 @@ def _return_sums(equity, initial_capital, block_starts):
     """In one pass over the equity: (n, Σr, Σr², Σr³, Σr⁴) of its bar returns (see `bar_returns`), and
     (n, Σr, Σr²) of those in each block, block b running from block_starts[b] to the next start."""
     n = equity.shape[0]
-    moments = np.zeros(5)
     blocks = np.zeros((block_starts.shape[0], 3))
-    block = -1
+    bounds = np.append(block_starts, n)
+    s1 = s2 = s3 = s4 = 0.0
     previous = initial_capital
-    for i in range(n):
-        while block + 1 < block_starts.shape[0] and block_starts[block + 1] <= i:
-            block += 1
-        r = equity[i] / previous - 1.0 if previous != 0.0 else 0.0
-        previous = equity[i]
-        r2 = r * r
-        moments[0] += 1.0
-        moments[1] += r
-        moments[2] += r2
-        moments[3] += r2 * r
-        moments[4] += r2 * r2
-        if block >= 0:
-            blocks[block, 0] += 1.0
-            blocks[block, 1] += r
-            blocks[block, 2] += r2
-    return moments, blocks
+    for b in range(-1, block_starts.shape[0]):
+        start = 0 if b < 0 else bounds[b]
+        stop = bounds[0] if b < 0 else bounds[b + 1]
+        b1 = b2 = 0.0
+        for i in range(start, stop):
+            r = equity[i] / previous - 1.0 if previous != 0.0 else 0.0
+            previous = equity[i]
+            r2 = r * r
+            b1 += r
+            b2 += r2
+            s3 += r2 * r
+            s4 += r2 * r2
+        s1 += b1
+        s2 += b2
+        if b >= 0:
+            blocks[b, 0] = stop - start
+            blocks[b, 1] = b1
+            blocks[b, 2] = b2
+    return np.array([float(n), s1, s2, s3, s4]), blocks
 
 
 class _Plans:
@@ -262,18 +272,24 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=repr)
 
 
-def step_keys(plan: Any) -> list[Hashable]:
+def step_keys(plan: Any, memo: dict[int, tuple[Any, Hashable]] | None = None) -> list[Hashable]:
     """A key for each step of `plan` naming everything its values depend on: its operation, hints and params,
     and where its inputs come from, recursively. Two steps with equal keys compute equal values over the same
-    bars, whatever their node ids or flows."""
+    bars, whatever their node ids or flows. `memo` keeps each step object's own part of the key (by id, with
+    the step, so the id stays its) for plans that share step objects, as a sweep's do."""
     by_node: dict[str, Hashable] = {}
     keys = []
     for step in plan.steps:
+        known = memo.get(id(step)) if memo is not None else None
+        if known is None:
+            known = (step, (step.op, _canonical(step.hints), _canonical(step.params)))
+            if memo is not None:
+                memo[id(step)] = known
         inputs = tuple(
             (port, step.input_types[port], None if source is None else (by_node[source.node], source.port))
             for port, source in sorted(step.inputs.items())
         )
-        key = (step.op, _canonical(step.hints), _canonical(step.params), inputs)
+        key = (known[1], inputs)
         by_node[step.node_id] = key
         keys.append(key)
     return keys

@@ -12,20 +12,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import engine.flow
+from engine import evaluate as evaluate_module
 from engine.backtest import run_backtest, run_signals, warm_up_bars
 from engine.catalogue import system_catalogue
 from engine.errors import FlowError
 from engine.evaluate import evaluate
 from engine.flow import compile_flow
-from engine.sweep import SweepRow, run_sweep, window_signals
+from engine.sweep import SweepRow, combination_key, run_sweep, window_signals
 from engine.synthetic import generate_bars
 from engine.tests.flow_builders import edge
+from engine.tests.test_catalogue import SYSTEM, composite_gap, composite_strategy
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 CATALOGUE = system_catalogue()
 CONFIG = {"initial_capital": 10_000, "commission": 0.001, "direction": "both"}
 BASE = {"fast": 10, "slow": 30, "rsi_period": 14, "rsi_bound": 70, "stop": 2.0}
-GRID = {"fast": [5, 10], "slow": [20, 40], "rsi_bound": [60, 75], "stop": [0.1, 0.3]}
+GRID = {"fast": [5, 20], "slow": [20, 40], "rsi_bound": [60, 75], "stop": [0.1, 0.3]}  # SMA(20) in both
 
 
 def sweep_flow() -> dict:
@@ -168,10 +171,78 @@ def test_a_liquidated_account_has_zero_returns_after_the_liquidation():
     np.testing.assert_allclose(row.blocks[1], [200, -1 + 0.0, 1], rtol=1e-10)
 
 
+def test_each_distinct_node_is_computed_once_per_sweep(bars, monkeypatch):
+    """fast x slow x bound = 3 x 3 x 2: SMA over the 5 distinct periods (20 is both a fast and a slow one), RSI
+    once, one less-than per bound, one cross per (fast, slow) pair and direction, one AND per combination."""
+    computed = []
+    original = evaluate_module._compute
+
+    def counting(step, inputs, bars):
+        computed.append((step.template, dict(step.params)))
+        return original(step, inputs, bars)
+
+    monkeypatch.setattr(evaluate_module, "_compute", counting)
+    values = {"fast": [5, 10, 20], "slow": [20, 30, 40], "rsi_bound": [60, 75]}
+    run_sweep(sweep_flow(), bars, grid(values), config=CONFIG, base_parameters=BASE)
+    counts = {template: sum(1 for t, _ in computed if t == template) for template, _ in computed}
+    assert sorted(p["timeperiod"] for t, p in computed if t == "sma") == [5, 10, 20, 30, 40]
+    assert counts == {
+        "close": 1,
+        "sma": 5,
+        "rsi": 1,
+        "cross_above": 9,
+        "less_than": 2,
+        "and": 18,
+        "entry_long": 18,
+        "cross_below": 9,
+        "exit_long": 9,  # reads only the cross below: one per (fast, slow) pair
+        "entry_short": 9,
+        "exit_short": 9,
+    }
+
+
+def test_the_flow_compiles_once_per_distinct_value_of_each_node_not_per_combination(bars, monkeypatch):
+    calls = []
+    real = engine.flow.compile_flow
+
+    def counting(*args, **kwargs):
+        calls.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine.flow, "compile_flow", counting)  # engine.sweep imports it on use
+    combinations = grid({"fast": [5, 10, 15], "slow": [20, 30, 40], "rsi_bound": [60, 70, 75]})
+    rows = run_sweep(sweep_flow(), bars, combinations, config=CONFIG, base_parameters=BASE)
+    assert len(calls) == 1 + 2 + 2 + 2  # the first combination, then each other value of each node
+    for row, combination in list(zip(rows, combinations, strict=True))[::5]:
+        single = run_backtest(sweep_flow(), bars, config=CONFIG, parameters={**BASE, **combination})
+        assert row.metrics == [single.metrics]
+
+
+def test_composite_nodes_with_bound_params_sweep_like_single_backtests(bars):
+    catalogue = SYSTEM.with_templates([composite_gap()])
+    flow = composite_strategy({"period": {"$param": "period"}})
+    combinations = [{"period": 5}, {"period": 12}, {"period": 5}]
+    rows = run_sweep(flow, bars, combinations, config=CONFIG, catalogue=catalogue, windows=[(0, 3_000), (100, 900)])
+    for row, combination in zip(rows, combinations, strict=True):
+        single = run_backtest(flow, bars, config=CONFIG, parameters=combination, catalogue=catalogue)
+        assert row.metrics[0] == single.metrics
+    assert rows[0].metrics == rows[2].metrics != rows[1].metrics
+
+
 def test_a_combination_the_flow_refuses_names_the_node_and_parameter(bars):
     with pytest.raises(FlowError) as caught:
         run_sweep(sweep_flow(), bars, [{"fast": 0}], config=CONFIG, base_parameters=BASE)
     assert any(p.node_id == "sma_fast" for p in caught.value.problems)
+
+
+def test_a_refused_combination_later_in_the_sweep_gets_compile_flows_own_error(bars):
+    bad = {"fast": 0, "slow": 100_001}
+    with pytest.raises(FlowError) as caught:
+        run_sweep(sweep_flow(), bars, [{"fast": 5}, {"fast": 6}, bad], config=CONFIG, base_parameters=BASE)
+    with pytest.raises(FlowError) as expected:
+        compile_flow(sweep_flow(), CATALOGUE, {**BASE, **bad})
+    assert caught.value.as_dicts() == expected.value.as_dicts()
+    assert {p.node_id for p in caught.value.problems} == {"sma_fast", "sma_slow"}
 
 
 @pytest.mark.parametrize(
@@ -187,3 +258,12 @@ def test_a_combination_the_flow_refuses_names_the_node_and_parameter(bars):
 def test_bad_windows_are_refused(bars, windows, n_blocks, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         run_sweep(sweep_flow(), bars, [{}], config=CONFIG, base_parameters=BASE, windows=windows, n_blocks=n_blocks)
+
+
+def test_combination_keys_are_equal_for_equal_combinations_in_any_order():
+    assert (
+        combination_key({"slow": 30, "fast": 10})
+        == combination_key({"fast": 10, "slow": 30})
+        == '{"fast":10,"slow":30}'
+    )
+    assert combination_key({"fast": 10}) != combination_key({"fast": 10.5})
