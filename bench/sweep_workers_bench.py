@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,6 +32,7 @@ sys.path.insert(0, str(REPO))
 
 TARGET_SPEED_UP = 1.8
 TERMINAL = {"COMPLETED", "FAILED", "CANCELLED"}
+WARM_UP_SWEEP = {"parameters": {"fast": {"values": [5, 10]}, "slow": {"values": [20, 40]}}}
 SWEEP = {
     "parameters": {
         "fast": {"start": 5, "stop": 50, "step": 5},
@@ -107,30 +109,50 @@ def _run(args: argparse.Namespace, counts: list[int], workdir: Path) -> None:
         f"A sweep of 1,000 combinations (reference strategy, {args.bars:,} bars, chunks of {args.chunk_size}) "
         f"on Redis + MariaDB; {os.cpu_count()} cores; load average {_load()}"
     )
+
+    def sweep_on(workers: list[subprocess.Popen], payload: dict) -> tuple[float, dict]:
+        started = time.perf_counter()
+        response = client.post("/api/v1/quick-tests/", payload, content_type="application/json")
+        if response.status_code != 202:
+            raise SystemExit(f"POST answered {response.status_code}: {response.content.decode()}")
+        quicktest_id = response.json()["id"]
+        status = QuickTest.all_objects.filter(pk=quicktest_id).values_list("status", flat=True)
+        while status.first() not in TERMINAL:
+            if any(worker.poll() is not None for worker in workers):
+                raise SystemExit("A worker died.")
+            time.sleep(0.05)
+        wall = time.perf_counter() - started
+        detail = client.get(f"/api/v1/quick-tests/{quicktest_id}/").json()
+        if detail["status"] != "COMPLETED":
+            raise SystemExit(f"The sweep ended {detail['status']}: {detail['error_message']}")
+        return wall, detail["result"]["sweep"]
+
+    # Untimed: the sweep kernels' first run compiles them into numba's on-disk cache, which every later
+    # worker process then loads (a worker's own warm-up covers single backtests only).
+    warm_up = {**body, "test_config": {**body["test_config"], "sweep": WARM_UP_SWEEP}}
+    workers = [_start_worker(workdir, "warm-up")]
+    try:
+        seconds, _ = sweep_on(workers, warm_up)
+        print(f"warm-up sweep (4 combinations, untimed: fills numba's compile cache): {seconds:.1f} s")
+    finally:
+        workers[0].terminate()
+        workers[0].wait(timeout=60)
+
     walls, bests = {}, {}
     for count in counts:
         workers = [_start_worker(workdir, f"bench{count}-{i}") for i in range(count)]
         try:
-            started = time.perf_counter()
-            response = client.post("/api/v1/quick-tests/", body, content_type="application/json")
-            if response.status_code != 202:
-                raise SystemExit(f"POST answered {response.status_code}: {response.content.decode()}")
-            quicktest_id = response.json()["id"]
-            status = QuickTest.all_objects.filter(pk=quicktest_id).values_list("status", flat=True)
-            while status.first() not in TERMINAL:
-                if any(worker.poll() is not None for worker in workers):
-                    raise SystemExit("A worker died.")
-                time.sleep(0.05)
-            walls[count] = time.perf_counter() - started
-            detail = client.get(f"/api/v1/quick-tests/{quicktest_id}/").json()
-            if detail["status"] != "COMPLETED":
-                raise SystemExit(f"The sweep ended {detail['status']}: {detail['error_message']}")
-            sweep = detail["result"]["sweep"]
+            walls[count], sweep = sweep_on(workers, body)
             bests[count] = sweep["best"]["parameters"]
             print(
                 f"{count} worker{'s' if count > 1 else ''}: {walls[count]:7.1f} s for {sweep['combinations']:,} "
                 f"combinations ({sweep['combinations'] / walls[count]:.1f}/s); best {bests[count]}; "
                 f"load average {_load()}"
+            )
+            busy = [_chunk_seconds(workdir / f"bench{count}-{i}.log") for i in range(count)]
+            print(
+                "    chunks run per worker, and the seconds they took: "
+                + ", ".join(f"{len(times)} in {sum(times):.1f} s" for times in busy)
             )
         finally:
             for worker in workers:
@@ -159,6 +181,12 @@ def _start_worker(workdir: Path, name: str) -> subprocess.Popen:
             raise SystemExit(f"The Celery worker did not start:\n{log.read_text(errors='replace')}")
         time.sleep(0.05)
     return process
+
+
+def _chunk_seconds(log: Path) -> list[float]:
+    """The run time of each sweep chunk a worker ran (from its log)."""
+    pattern = r"Task quicktests\.run_sweep_chunk\[[0-9a-f-]+\] succeeded in ([0-9.]+)s"
+    return [float(seconds) for seconds in re.findall(pattern, log.read_text(errors="replace"))]
 
 
 def _recreate_database(url: str) -> None:
