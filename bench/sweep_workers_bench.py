@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -151,8 +152,12 @@ def _run(args: argparse.Namespace, counts: list[int], workdir: Path) -> None:
             )
             busy = [_chunk_seconds(workdir / f"bench{count}-{i}.log") for i in range(count)]
             print(
-                "    chunks run per worker, and the seconds they took: "
-                + ", ".join(f"{len(times)} in {sum(times):.1f} s" for times in busy)
+                "    chunks run per worker, the seconds they took, the first one's and the median: "
+                + ", ".join(
+                    f"{len(times)} in {sum(times):.1f} s (first {times[0]:.2f}, median {statistics.median(times):.2f})"
+                    for times in busy
+                    if times
+                )
             )
         finally:
             for worker in workers:

@@ -4,6 +4,10 @@ from pathlib import Path
 from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "strategy_builder.settings")
+# One process computes on one core: scaling out is more processes (Celery workers). OpenBLAS would start a
+# thread per core that spins while it waits, taking the other workers' cores (two workers ran each sweep chunk
+# 2.4 times slower than one: bench/sweep_workers_bench.py). Set before numpy is first imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 app = Celery("strategy_builder")
 app.config_from_object("django.conf:settings", namespace="CELERY")
