@@ -26,6 +26,7 @@ print(json.dumps({
     "TEST": db.get("TEST", {}),
     "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
     "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
+    "CELERY_BROKER_TRANSPORT_OPTIONS": getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}),
 }))
 """
 
@@ -79,7 +80,19 @@ def test_development_defaults_need_no_environment(tmp_path):
     assert settings["ENGINE"] == "django.db.backends.sqlite3"
     assert settings["NAME"] == str(tmp_path / "db.sqlite3")
     assert settings["CELERY_BROKER_URL"] == "filesystem://"
-    assert settings["CELERY_RESULT_BACKEND"] is None
+    # A sweep's chord needs a result backend; the embedded one needs no server either.
+    assert settings["CELERY_RESULT_BACKEND"] == f"file://{tmp_path / 'results'}"
+
+
+def test_a_redis_broker_keeps_results_there_and_redelivers_a_dead_workers_messages(tmp_path):
+    settings = loaded(start(tmp_path, DEBUG="1", CELERY_BROKER_URL="redis://cache.internal:6379/0"))
+
+    assert settings["CELERY_RESULT_BACKEND"] == "redis://cache.internal:6379/0"
+    assert settings["CELERY_BROKER_TRANSPORT_OPTIONS"] == {
+        "visibility_timeout": 1200,
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
+    }
 
 
 def test_mysql_database_url_gets_utf8mb4_strict_mode_and_utc_sessions(tmp_path):
