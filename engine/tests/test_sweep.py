@@ -283,3 +283,13 @@ def test_combination_keys_are_equal_for_equal_combinations_in_any_order():
         == '{"fast":10,"slow":30}'
     )
     assert combination_key({"fast": 10}) != combination_key({"fast": 10.5})
+
+
+@pytest.mark.parametrize(("n", "n_blocks"), [(1_003, 4), (16, 16), (5, 8), (1, 3)])
+def test_blocks_are_np_array_split_slices_even_when_some_are_empty(bars, n, n_blocks):
+    (row,) = run_sweep(
+        sweep_flow(), bars, [{}], config=CONFIG, base_parameters=BASE, windows=[(500, 500 + n)], n_blocks=n_blocks
+    )
+    sizes = [len(part) for part in np.array_split(np.arange(n), n_blocks)]
+    assert row.blocks[:, 0].tolist() == sizes
+    np.testing.assert_allclose(row.blocks.sum(axis=0), row.moments[0][:3], rtol=1e-10, atol=1e-18)
