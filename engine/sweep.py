@@ -4,7 +4,9 @@ measures need (engine.overfitting: the Deflated Sharpe Ratio from `moments`, PBO
 
 Indicators are causal, so they are evaluated once over all the bars and each window is simulated on its slice
 with the signals sliced the same way: a window's trading starts flat at its first bar, its indicators have the
-full history before it. For windows=None every row's metrics are those of run_backtest with the combination.
+full history before it. For windows=None every row's metrics are those of run_backtest with the combination;
+`window_backtest` gives one combination's full result (trades, curves) on one window, the same figures as its
+row; `combination_key` names a combination canonically.
 
 What makes it fast on one core, the results staying those of single backtests:
 - a flow compiles once per distinct value of each node's bound parameters, not once per combination: a node's
@@ -27,12 +29,13 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from engine.backtest import warm_up_bars
+from engine.backtest import BacktestResult, run_signals, warm_up_bars
 from engine.bars import Bars
 from engine.config import BacktestConfig, resolve_config
-from engine.errors import FlowError
+from engine.errors import DataError, FlowError, Problem
 from engine.flowformat import PARAM_BINDING
 from engine.metrics import bars_basis, metrics_summary
+from engine.result import DEFAULT_MAX_POINTS
 from engine.signals import StrategySignals
 from engine.simulate import simulate
 
@@ -66,7 +69,7 @@ def run_sweep(
     """Backtest `flow` with each combination ({param name: value}, merged over `base_parameters`) on each
     window ((start, stop) bar ranges; all the bars by default), one row per combination in their order.
     Raises ConfigError for a bad config, FlowError for a combination the flow refuses (the first such, with
-    every problem of it), ValueError for an empty or out-of-range window."""
+    every problem of it), DataError when there are no bars, ValueError for an empty or out-of-range window."""
     from engine.evaluate import evaluate  # imported on use: the flow machinery loads TA-Lib
 
     resolved = config if isinstance(config, BacktestConfig) else resolve_config(config)
@@ -110,6 +113,39 @@ def run_sweep(
                 blocks = window_blocks
         rows.append(SweepRow(parameters=dict(combination), metrics=metrics, moments=np.array(moments), blocks=blocks))
     return rows
+
+
+def window_backtest(
+    flow: dict[str, Any],
+    bars: Bars,
+    parameters: Mapping[str, Any],
+    *,
+    config: BacktestConfig | dict[str, Any] | None,
+    start: int,
+    stop: int,
+    catalogue: Any = None,
+    max_points: int = DEFAULT_MAX_POINTS,
+) -> BacktestResult:
+    """One combination on one window, as run_sweep runs it (indicators over all the bars, trading on
+    bars[start:stop]), with everything a single backtest has: trades, curves, warnings. Its metrics are the
+    sweep row's for that window; a walk-forward's out-of-sample curves come from here."""
+    from engine.evaluate import evaluate
+    from engine.flow import compile_flow
+
+    resolved = config if isinstance(config, BacktestConfig) else resolve_config(config)
+    if catalogue is None:
+        from engine.catalogue import system_catalogue
+
+        catalogue = system_catalogue()
+    ((start, stop),) = _checked_windows([(start, stop)], len(bars), 1)
+    evaluation = evaluate(compile_flow(flow, catalogue, parameters), bars)
+    return run_signals(
+        bars.slice(start, stop),
+        window_signals(evaluation.signals, start, stop),
+        resolved,
+        first_trading_bar=max(warm_up_bars(evaluation.values) - start, 0),
+        max_points=max_points,
+    )
 
 
 def combination_key(combination: Mapping[str, Any]) -> str:
@@ -322,6 +358,8 @@ class _SharedSteps:
 
 
 def _checked_windows(windows: Sequence[tuple[int, int]] | None, n: int, n_blocks: int) -> list[tuple[int, int]]:
+    if n == 0:
+        raise DataError(Problem(code="no_bars", message="There are no bars to backtest."))
     if n_blocks < 1:
         raise ValueError(f"n_blocks must be at least 1, not {n_blocks}.")
     spans = [(0, n)] if windows is None else [(int(start), int(stop)) for start, stop in windows]

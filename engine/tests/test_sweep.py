@@ -16,10 +16,10 @@ import engine.flow
 from engine import evaluate as evaluate_module
 from engine.backtest import run_backtest, run_signals, warm_up_bars
 from engine.catalogue import system_catalogue
-from engine.errors import FlowError
+from engine.errors import DataError, FlowError
 from engine.evaluate import evaluate
 from engine.flow import compile_flow
-from engine.sweep import SweepRow, combination_key, run_sweep, window_signals
+from engine.sweep import SweepRow, bar_returns, combination_key, run_sweep, window_backtest, window_signals
 from engine.synthetic import generate_bars
 from engine.tests.flow_builders import edge
 from engine.tests.test_catalogue import SYSTEM, composite_gap, composite_strategy
@@ -102,6 +102,16 @@ def test_windows_trade_their_own_bars_with_full_history_indicators(bars):
             expected = reference_window(bars, {**BASE, **combination}, start, stop)
             assert metrics == expected.metrics
     assert rows[0].metrics[1]["start"] == "2020-01-01T16:40:00Z"  # bar 1,000 of one-minute bars
+
+
+def test_window_backtest_is_the_sweeps_window_with_trades_and_curves(bars):
+    parameters = {**BASE, "fast": 5, "slow": 25}
+    (row,) = run_sweep(sweep_flow(), bars, [parameters], config=CONFIG, windows=[(0, 3_000), (1_200, 2_500)])
+    result = window_backtest(sweep_flow(), bars, parameters, config=CONFIG, start=1_200, stop=2_500)
+    assert result.metrics == row.metrics[1]
+    assert len(result.trades) == row.metrics[1]["trades"] > 0
+    assert result.trades[0]["entry_time"] >= row.metrics[1]["start"]
+    np.testing.assert_array_equal(bar_returns(result.equity, CONFIG["initial_capital"]), returns_of(result.equity))
 
 
 def test_buy_and_hold_of_a_window_starts_after_the_warm_up_left_in_it(bars):
@@ -245,6 +255,12 @@ def test_a_refused_combination_later_in_the_sweep_gets_compile_flows_own_error(b
     assert {p.node_id for p in caught.value.problems} == {"sma_fast", "sma_slow"}
 
 
+def test_no_bars_are_refused_as_run_backtest_refuses_them(bars):
+    with pytest.raises(DataError) as caught:
+        run_sweep(sweep_flow(), bars.slice(0, 0), [{}], config=CONFIG, base_parameters=BASE)
+    assert caught.value.problems[0].code == "no_bars"
+
+
 @pytest.mark.parametrize(
     ("windows", "n_blocks", "message"),
     [
@@ -267,3 +283,13 @@ def test_combination_keys_are_equal_for_equal_combinations_in_any_order():
         == '{"fast":10,"slow":30}'
     )
     assert combination_key({"fast": 10}) != combination_key({"fast": 10.5})
+
+
+@pytest.mark.parametrize(("n", "n_blocks"), [(1_003, 4), (16, 16), (5, 8), (1, 3)])
+def test_blocks_are_np_array_split_slices_even_when_some_are_empty(bars, n, n_blocks):
+    (row,) = run_sweep(
+        sweep_flow(), bars, [{}], config=CONFIG, base_parameters=BASE, windows=[(500, 500 + n)], n_blocks=n_blocks
+    )
+    sizes = [len(part) for part in np.array_split(np.arange(n), n_blocks)]
+    assert row.blocks[:, 0].tolist() == sizes
+    np.testing.assert_allclose(row.blocks.sum(axis=0), row.moments[0][:3], rtol=1e-10, atol=1e-18)
