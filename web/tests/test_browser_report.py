@@ -358,3 +358,27 @@ def test_on_a_phone_the_report_is_one_column_and_its_tables_scroll_sideways(page
     header.evaluate("(cell) => cell.scrollIntoView()")  # the page down to the table, the table to its last column
     expect(header).to_be_in_viewport()
     assert scroller.evaluate("(box) => box.scrollLeft") > 0
+
+
+def test_with_its_dataset_deleted_the_chart_is_the_equity_and_drawdown_with_the_trades_on_the_equity(
+    page: Page, live_server, trader, stopped
+):
+    from marketdata.models import Dataset
+    from marketdata.services import dataset_delete
+
+    dataset_delete(dataset=Dataset.objects.get(pk=stopped.test_config["dataset"]))
+    trades = stopped.test_result["counts"]["trades"]
+    sign_in(page, live_server, trader)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    page.goto(f"{live_server.url}/tests/{stopped.pk}/")
+
+    chart = page.get_by_test_id("result-chart")
+    expect(chart).to_have_attribute("data-ready", "true")
+    expect(chart).to_have_attribute("data-candles", "error")
+    expect(chart).to_have_attribute("data-markers", str(2 * trades))
+    legend = page.get_by_test_id("chart-legend")
+    expect(legend).to_contain_text(f"Equity {stopped.metrics_summary['equity_final']:,.2f}")
+    expect(legend).not_to_contain_text("Buy & hold")
+    assert errors == []
