@@ -66,7 +66,7 @@ export function ChartLegend({ data }: { data: LegendData | null }) {
     <div className="chart-legend" data-testid="chart-legend">
       <div className="legend-row">
         <span className="legend-time">{utc(data.time)}</span>
-        {data.interval && <span className="muted"> · {data.interval} candle</span>}
+        {data.interval && <span className="muted">{data.interval} candle</span>}
       </div>
       {data.bar && (
         <div className="legend-row legend-ohlc">
