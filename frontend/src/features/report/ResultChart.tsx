@@ -7,11 +7,11 @@ import {
   LineSeries,
   type SeriesMarker,
   type Time,
-  type UTCTimestamp,
 } from "lightweight-charts";
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from "react";
+import { type Candle, candlesOf, getCandles, refineOnZoom } from "../../components/candles";
 import { CANDLE_COLORS, createTradingChart, seconds } from "../../components/chart";
-import { type Candles, type Curve, getCandles, type Trade } from "./api";
+import type { Curve, Trade } from "./api";
 import { ChartLegend, type Fill, type LegendData, reasonText } from "./ChartLegend";
 
 export type ChartHandle = { zoomTo: (from: string, to: string) => void; fit: () => void };
@@ -30,8 +30,6 @@ type Props = {
   buyAndHoldPct?: number | null;
 };
 
-const REFINE_DELAY_MS = 250;
-
 /** The index of the point at or just before `time` in increasing `times` (0 when all are later). */
 export function nearest(times: ArrayLike<number>, time: number): number {
   let low = 0;
@@ -44,17 +42,7 @@ export function nearest(times: ArrayLike<number>, time: number): number {
   return low;
 }
 
-type Bar = { time: UTCTimestamp; open: number; high: number; low: number; close: number };
-
-function bars(candles: Candles): Bar[] {
-  return candles.time.map((time, i) => ({
-    time: time as UTCTimestamp,
-    open: candles.open[i] as number,
-    high: candles.high[i] as number,
-    low: candles.low[i] as number,
-    close: candles.close[i] as number,
-  }));
-}
+type Bar = Candle;
 
 /** Each trade's entry and exit as markers on the point of `times` holding it, and the fills at each point. */
 function tradeMarkers(
@@ -131,7 +119,6 @@ export const ResultChart = forwardRef<ChartHandle, Props>(function ResultChart(
     }
     const equityValues = equity.equity;
     let live = true;
-    let refine: number | undefined;
     const instance = createTradingChart(element);
     chart.current = instance;
     const pane = datasetId ? 1 : 0;
@@ -263,7 +250,7 @@ export const ResultChart = forwardRef<ChartHandle, Props>(function ResultChart(
       getCandles(datasetId, start, end)
         .then((candles) => {
           if (!live) return;
-          overview = bars(candles);
+          overview = candlesOf(candles);
           overviewInterval = candles.interval;
           const lastClose = overview[overview.length - 1]?.close;
           if (lastClose && buyAndHoldPct != null && buyAndHoldPct > -100) {
@@ -286,48 +273,29 @@ export const ResultChart = forwardRef<ChartHandle, Props>(function ResultChart(
         });
     }
 
-    instance.timeScale().subscribeVisibleTimeRangeChange((range) => {
-      // What the chart shows, for the page's tests and assistive tools (the chart itself is a canvas).
+    // What the chart shows, for the page's tests and assistive tools (the chart itself is a canvas).
+    const onRange = (range: { from: Time; to: Time } | null) => {
       element.dataset.visibleFrom = range ? String(range.from) : "";
       element.dataset.visibleTo = range ? String(range.to) : "";
-      if (!range || !datasetId || overview.length < 2) return;
-      window.clearTimeout(refine);
-      refine = window.setTimeout(async () => {
-        const from = range.from as number;
-        const to = range.to as number;
-        const whole = (overview[overview.length - 1]?.time as number) - (overview[0]?.time as number);
-        if (to - from > whole / 3) {
-          if (element.dataset.detail) {
-            delete element.dataset.detail;
-            show(overview, overviewInterval);
-          }
-          return;
-        }
-        try {
-          const detail = await getCandles(datasetId, Math.floor(from), Math.ceil(to));
-          if (!live || detail.time.length === 0) return;
-          const finer = bars(detail);
-          const first = finer[0]?.time as number;
-          const last = finer[finer.length - 1]?.time as number;
-          element.dataset.detail = "1";
-          show(
-            [
-              ...overview.filter((b) => (b.time as number) < first),
-              ...finer,
-              ...overview.filter((b) => (b.time as number) > last),
-            ],
-            detail.interval,
-            [first, last],
-          );
-        } catch {
-          // Zoomed candles are a refinement: the overview stays if they cannot be had.
-        }
-      }, REFINE_DELAY_MS);
-    });
+    };
+    let stopRefining = () => {};
+    if (datasetId) {
+      stopRefining = refineOnZoom(instance, datasetId, {
+        overview: () => ({ candles: overview, interval: overviewInterval }),
+        show: (data, interval, finer) => {
+          if (finer) element.dataset.detail = "1";
+          else delete element.dataset.detail;
+          show(data, interval, finer);
+        },
+        onRange,
+      });
+    } else {
+      instance.timeScale().subscribeVisibleTimeRangeChange(onRange);
+    }
     instance.timeScale().fitContent();
     return () => {
       live = false;
-      window.clearTimeout(refine);
+      stopRefining();
       chart.current = null;
       placeTrades.current = () => {};
       instance.remove();

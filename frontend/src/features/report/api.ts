@@ -8,7 +8,6 @@ export type Dataset = components["schemas"]["DatasetOutput"];
 export type Strategy = components["schemas"]["StrategyInstanceOutput"];
 export type Metrics = Record<string, number | string | null>;
 export type Curve = { bar: number[]; time: string[]; equity?: number[]; drawdown_pct?: number[] };
-export type Candles = components["schemas"]["DatasetBars"];
 export type SideFigures = Record<string, number | null>;
 export type CalendarReturns = {
   years: number[];
@@ -65,14 +64,5 @@ export function rerun(test: QuickTest) {
       test_config: test.test_config,
       parameters: test.parameters_snapshot ?? undefined,
     },
-  });
-}
-
-export const CHART_POINTS = 2000;
-
-/** The dataset's candles over a range, at most CHART_POINTS of them (finer ones as the range narrows). */
-export function getCandles(dataset: string, start?: number | string | null, end?: number | string | null) {
-  return api<Candles>("GET", `/api/v1/datasets/${dataset}/bars/`, {
-    query: { start: start ?? undefined, end: end ?? undefined, max_points: CHART_POINTS },
   });
 }
