@@ -212,7 +212,7 @@ def _signal_codes(signals: StrategySignals, n: int, direction: str) -> np.ndarra
             )
             continue
         if name.endswith(sides):
-            codes[values.astype(bool, copy=False)] |= bit
+            np.bitwise_or(codes, bit, out=codes, where=values.astype(bool, copy=False))
     if problems:
         raise DataError(problems)
     return codes
