@@ -24,20 +24,10 @@ import argparse
 import gzip
 import itertools
 import json
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("SB_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]  # fmt: skip
-PASSWORD = "bench-password-123"  # noqa: S105 (a throwaway account in a temporary database)
+from live import REFERENCE_FLOW, REFERENCE_PARAMS, REPO, USERNAME, project, require_build, served, shell, signed_in_page
+
 TARGETS = {"ready": 1000, "saved": 1500, "bundle": 300, "preview": 300}
 PREVIEW_BARS = 20_000
 # The field commits after 250 ms of quiet (ParamField.tsx) and the preview waits 400 ms more (PreviewPane.tsx).
@@ -69,18 +59,16 @@ def big_flow(count: int = 250) -> dict:
 
 
 def prepare(env: dict) -> dict:
-    """The throwaway project: migrate, seed, one user with two strategies; returns their ids."""
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=REPO, env=env, check=True)
-    subprocess.run([*manage, "seed_node_templates", "-v", "0"], cwd=REPO, env=env, check=True)
-    reference = json.loads((REPO / "engine/examples/reference_flow.json").read_text())
-    script = f"""
+    """Two strategies of the bench user and the preview's shared dataset; returns the strategies' ids."""
+    return shell(
+        env,
+        f"""
 import json
 from django.contrib.auth import get_user_model
 from strategies.models import StrategyInstance
-user = get_user_model().objects.create_user("bench", password={PASSWORD!r})
+user = get_user_model().objects.get(username={USERNAME!r})
 ids = {{}}
-for key, flow, params in [("reference", {json.dumps(reference)!r}, {{"fast": 10, "slow": 30, "rsi_period": 14}}),
+for key, flow, params in [("reference", {json.dumps(REFERENCE_FLOW)!r}, {REFERENCE_PARAMS!r}),
                           ("big", {json.dumps(big_flow())!r}, {{}})]:
     ids[key] = StrategyInstance.objects.create(user_id=str(user.pk), name=key, logic_flow=json.loads(flow),
                                                parameters=params).pk
@@ -89,22 +77,8 @@ from marketdata.services import dataset_create
 dataset_create(bars=generate_bars({PREVIEW_BARS}, seed=7), name="Preview bars", symbol="SYNTH", timeframe="1m",
                source="editor bench", user_id=None)
 print(json.dumps(ids))
-"""
-    out = subprocess.run(
-        [*manage, "shell", "-c", script], cwd=REPO, env=env, check=True, capture_output=True, text=True
+""",
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def wait_for_server(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)  # noqa: S310 (our own server on loopback)
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"The server at {url} did not answer within {timeout}s.")
 
 
 def bundle_kb() -> tuple[float, list[str]]:
@@ -132,36 +106,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
-    if not (REPO / "frontend/dist/.vite/manifest.json").exists():
-        raise SystemExit("frontend/dist is missing: run `make test` or `make run` once to build the browser app.")
-
-    from playwright.sync_api import sync_playwright
-
-    with tempfile.TemporaryDirectory() as var_dir:
-        env = {**os.environ, "VAR_DIR": var_dir, "DEBUG": "1", "DATABASE_URL": f"sqlite:///{var_dir}/db.sqlite3",
-               "CELERY_TASK_ALWAYS_EAGER": "1", "LOG_LEVEL": "WARNING"}  # fmt: skip
-        env.pop("SECRET_KEY", None)
+    require_build()
+    with project() as env:
         ids = prepare(env)
-        base = f"http://127.0.0.1:{args.port}"
-        server = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{args.port}", "--noreload"],
-            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            wait_for_server(f"{base}/accounts/login/")
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                page = browser.new_page(viewport={"width": 1600, "height": 1000})
-                page.goto(f"{base}/accounts/login/")
-                page.get_by_label("Username").fill("bench")
-                page.get_by_label("Password").fill(PASSWORD)
-                page.get_by_role("button", name="Sign in").click()
-                page.wait_for_url("**/strategies/")
-                report(page, base, ids, args.repeat)
-                browser.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+        with served(env, args.port) as base, signed_in_page(base, {"width": 1600, "height": 1000}) as page:
+            report(page, base, ids, args.repeat)
 
 
 def ready_ms(page, url: str, count: int) -> float:

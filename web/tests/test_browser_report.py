@@ -226,3 +226,159 @@ def test_the_tests_list_filters_by_the_common_queries(page: Page, live_server, t
     expect(rows).to_have_count(1)
     rows.first.get_by_role("link").click()
     expect(page).to_have_url(re.compile(rf"/tests/{completed.pk}/$"))
+
+
+STOPPED = {
+    **REFERENCE,
+    "nodes": [*REFERENCE["nodes"], {"id": "stop", "template": "stop_loss", "params": {"percent": 0.2}}],
+}
+
+
+@pytest.fixture
+def stopped(trader, monkeypatch):
+    """A completed test of the reference strategy with a 0.2 % stop loss, on 1,200 bars (each drawn as a candle)."""
+    from rest_framework.test import APIClient
+
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+    dataset = DatasetFactory(name="Few bars", bar_count=1200)
+    strategy = _strategy(trader, STOPPED, REFERENCE_PARAMS)
+    client = APIClient()
+    client.force_authenticate(trader)
+    answer = client.post(
+        "/api/v1/quick-tests/", {"instance": strategy.pk, "test_config": {"dataset": dataset.pk}}, format="json"
+    )
+    test = QuickTest.objects.get(pk=answer.json()["id"])
+    assert test.status == "COMPLETED", test.error_message
+    return test
+
+
+def _frames(page: Page) -> None:
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
+def hover_bar(page: Page, moment: int) -> None:
+    """Move the mouse over the candles until the crosshair is on the bar starting at `moment` (epoch seconds):
+    a bisection on x, each step read back from the legend's time."""
+    chart = page.get_by_test_id("result-chart")
+    box = chart.bounding_box()
+    y = box["y"] + box["height"] * 0.25
+    low, high = box["x"] + 2, box["x"] + box["width"] - 90  # the right price scale is not the plot
+    while high - low > 0.5:
+        middle = (low + high) / 2
+        page.mouse.move(middle, y)
+        _frames(page)
+        if int(chart.get_attribute("data-legend-time")) < moment:
+            low = middle
+        else:
+            high = middle
+    page.mouse.move(high, y)
+    _frames(page)
+    assert int(chart.get_attribute("data-legend-time")) == moment
+
+
+def _utc_seconds(iso: str) -> int:
+    return int(datetime.fromisoformat(iso).timestamp())
+
+
+def test_hovering_an_exit_shows_the_trade_and_its_exit_reason_in_the_legend(page: Page, live_server, trader, stopped):
+    page.set_viewport_size({"width": 1400, "height": 900})
+    trades = sorted(completed_trades(stopped), key=lambda t: t["entry_time"])
+    stop = next(t for t in trades if t["exit_reason"] == "stop_loss")
+    sign_in(page, live_server, trader)
+    page.goto(f"{live_server.url}/tests/{stopped.pk}/")
+    chart = page.get_by_test_id("result-chart")
+    expect(chart).to_have_attribute("data-ready", "true")
+    expect(chart).to_have_attribute("data-interval", "bar")
+
+    page.get_by_test_id("trade-row").nth(trades.index(stop)).click()  # zooms in on the trade: bars wide apart
+    expect(chart).to_have_attribute("data-detail", "1")
+    hover_bar(page, _utc_seconds(stop["exit_time"]))
+
+    fills = page.get_by_test_id("legend-fills")
+    expect(fills).to_contain_text("stop loss")
+    expect(fills).to_contain_text(f"Long exit at {stop['exit_price']:,.4f} (entered at {stop['entry_price']:,.4f})")
+    expect(fills).to_contain_text(f"P&L {stop['pnl']:,.2f} ({stop['return_pct']:,.2f} %)")
+
+    hover_bar(page, _utc_seconds(stop["entry_time"]))
+    expect(fills).to_have_text(f"Long entry at {stop['entry_price']:,.4f}")
+
+
+def test_the_legend_reads_the_bar_under_the_crosshair_and_the_last_bar_off_the_chart(
+    page: Page, live_server, trader, stopped
+):
+    from engine.synthetic import generate_bars
+
+    page.set_viewport_size({"width": 1400, "height": 900})
+    bars = generate_bars(1200, seed=7)  # the fixture's dataset
+    metrics = stopped.metrics_summary
+    capital = 10_000
+    sign_in(page, live_server, trader)
+    page.goto(f"{live_server.url}/tests/{stopped.pk}/")
+    chart = page.get_by_test_id("result-chart")
+    expect(chart).to_have_attribute("data-ready", "true")
+    legend = page.get_by_test_id("chart-legend")
+
+    i = 700
+    hover_bar(page, int(bars.timestamp[i]) // 10**9)
+
+    expect(legend).to_contain_text(
+        f"O {bars.open[i]:,.4f}H {bars.high[i]:,.4f}L {bars.low[i]:,.4f}C {bars.close[i]:,.4f}"
+    )
+    start = 29  # buy & hold starts where the slowest indicator, SMA(30), has its first value (as in backtesting.py)
+    expect(legend).to_contain_text(f"Buy & hold {capital * bars.close[i] / bars.close[start]:,.2f}")
+    curve = stopped.test_result["equity_curve"]
+    point = max(k for k, bar in enumerate(curve["bar"]) if bar <= i)  # the curve's point at or before the bar
+    expect(legend).to_contain_text(f"Equity {curve['equity'][point]:,.2f}")
+
+    page.mouse.move(5, 5)  # off the chart: the last bar, whose figures are the test's final ones
+    expect(legend).to_contain_text(f"Equity {metrics['equity_final']:,.2f}")
+    expect(legend).to_contain_text(f"Buy & hold {capital * (1 + metrics['buy_and_hold_return_pct'] / 100):,.2f}")
+    expect(legend).to_contain_text(f"C {bars.close[-1]:,.4f}")
+
+
+def test_on_a_phone_the_report_is_one_column_and_its_tables_scroll_sideways(page: Page, live_server, trader, stopped):
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server, trader)
+    page.goto(f"{live_server.url}/tests/{stopped.pk}/")
+    chart = page.get_by_test_id("result-chart")
+    expect(chart).to_have_attribute("data-ready", "true")
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing sticks out of the page
+    legend = page.get_by_test_id("chart-legend").bounding_box()
+    candles = chart.bounding_box()
+    assert legend["y"] + legend["height"] <= candles["y"]  # the legend sits above the chart, not over it
+    assert candles["height"] >= 400  # the three panes stacked in one chart, tall enough to read
+    rows = page.get_by_test_id("trade-row")
+    expect(rows.first).to_be_visible()
+    row = rows.first.bounding_box()
+    assert row["height"] < 50  # one line per trade, not every cell wrapped
+    scroller = page.locator(".table-scroll").filter(has=page.get_by_test_id("trades"))
+    assert scroller.evaluate("(box) => box.scrollWidth > box.clientWidth")  # the table scrolls, the page does not
+    header = page.get_by_role("columnheader", name="Exit reason")
+    header.evaluate("(cell) => cell.scrollIntoView()")  # the page down to the table, the table to its last column
+    expect(header).to_be_in_viewport()
+    assert scroller.evaluate("(box) => box.scrollLeft") > 0
+
+
+def test_with_its_dataset_deleted_the_chart_is_the_equity_and_drawdown_with_the_trades_on_the_equity(
+    page: Page, live_server, trader, stopped
+):
+    from marketdata.models import Dataset
+    from marketdata.services import dataset_delete
+
+    dataset_delete(dataset=Dataset.objects.get(pk=stopped.test_config["dataset"]))
+    trades = stopped.test_result["counts"]["trades"]
+    sign_in(page, live_server, trader)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    page.goto(f"{live_server.url}/tests/{stopped.pk}/")
+
+    chart = page.get_by_test_id("result-chart")
+    expect(chart).to_have_attribute("data-ready", "true")
+    expect(chart).to_have_attribute("data-candles", "error")
+    expect(chart).to_have_attribute("data-markers", str(2 * trades))
+    legend = page.get_by_test_id("chart-legend")
+    expect(legend).to_contain_text(f"Equity {stopped.metrics_summary['equity_final']:,.2f}")
+    expect(legend).not_to_contain_text("Buy & hold")
+    assert errors == []

@@ -1,26 +1,12 @@
-import { CandlestickSeries, HistogramSeries, type IChartApi, type UTCTimestamp } from "lightweight-charts";
+import { CandlestickSeries, HistogramSeries, type IChartApi } from "lightweight-charts";
 import { useEffect, useRef, useState } from "react";
+import { type Candle, candlesOf, getCandles, refineOnZoom } from "../../components/candles";
 import { CANDLE_COLORS, createTradingChart } from "../../components/chart";
 import { ErrorAlert } from "../../components/ErrorAlert";
-import { type Candles, getCandles } from "./api";
 import { count } from "./format";
 
-const REFINE_DELAY_MS = 250;
 const VOLUME_UP = "rgba(22, 163, 74, 0.35)";
 const VOLUME_DOWN = "rgba(220, 38, 38, 0.35)";
-
-type Bar = { time: UTCTimestamp; open: number; high: number; low: number; close: number; volume: number };
-
-function barsOf(candles: Candles): Bar[] {
-  return candles.time.map((time, i) => ({
-    time: time as UTCTimestamp,
-    open: candles.open[i] as number,
-    high: candles.high[i] as number,
-    low: candles.low[i] as number,
-    close: candles.close[i] as number,
-    volume: candles.volume[i] as number,
-  }));
-}
 
 /** What the chart draws now: how many candles and each one's interval (null when a candle is one bar). */
 type Drawn = { candles: number; interval: string | null };
@@ -46,7 +32,6 @@ export function DatasetChart({ datasetId }: { datasetId: string }) {
     const element = container.current;
     if (!element) return;
     let live = true;
-    let refine: number | undefined;
     const instance = createTradingChart(element);
     // Up to CHART_POINTS candles must fit a phone's width when the whole range is shown.
     instance.timeScale().applyOptions({ minBarSpacing: 0.1 });
@@ -61,10 +46,9 @@ export function DatasetChart({ datasetId }: { datasetId: string }) {
     });
     volumeSeries.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
 
-    let overview: Bar[] = [];
+    let overview: Candle[] = [];
     let overviewInterval: string | null = null;
-    let detailed = false;
-    const show = (data: Bar[], interval: string | null) => {
+    const show = (data: Candle[], interval: string | null) => {
       candleSeries.setData(data);
       volumeSeries.setData(
         data.map((bar) => ({
@@ -85,7 +69,7 @@ export function DatasetChart({ datasetId }: { datasetId: string }) {
     getCandles(datasetId)
       .then((candles) => {
         if (!live) return;
-        overview = barsOf(candles);
+        overview = candlesOf(candles);
         overviewInterval = candles.interval;
         show(overview, overviewInterval);
         instance.timeScale().fitContent();
@@ -96,45 +80,17 @@ export function DatasetChart({ datasetId }: { datasetId: string }) {
         setFailure(caught);
       });
 
-    instance.timeScale().subscribeVisibleTimeRangeChange((range) => {
-      element.dataset.visibleFrom = range ? String(range.from) : "";
-      element.dataset.visibleTo = range ? String(range.to) : "";
-      if (!range || overview.length < 2) return;
-      window.clearTimeout(refine);
-      refine = window.setTimeout(async () => {
-        const from = range.from as number;
-        const to = range.to as number;
-        const whole = (overview[overview.length - 1]?.time as number) - (overview[0]?.time as number);
-        if (to - from > whole / 3) {
-          if (detailed) {
-            detailed = false;
-            show(overview, overviewInterval);
-          }
-          return;
-        }
-        try {
-          const detail = await getCandles(datasetId, Math.floor(from), Math.ceil(to));
-          if (!live || detail.time.length === 0) return;
-          const finer = barsOf(detail);
-          const first = finer[0]?.time as number;
-          const last = finer[finer.length - 1]?.time as number;
-          detailed = true;
-          show(
-            [
-              ...overview.filter((bar) => (bar.time as number) < first),
-              ...finer,
-              ...overview.filter((bar) => (bar.time as number) > last),
-            ],
-            detail.interval,
-          );
-        } catch {
-          // Finer candles are a refinement: the overview stays when they cannot be had.
-        }
-      }, REFINE_DELAY_MS);
+    const stopRefining = refineOnZoom(instance, datasetId, {
+      overview: () => ({ candles: overview, interval: overviewInterval }),
+      show,
+      onRange: (range) => {
+        element.dataset.visibleFrom = range ? String(range.from) : "";
+        element.dataset.visibleTo = range ? String(range.to) : "";
+      },
     });
     return () => {
       live = false;
-      window.clearTimeout(refine);
+      stopRefining();
       chart.current = null;
       instance.remove();
     };

@@ -32,32 +32,34 @@ export function PerformanceSummary({
   summary: { all: SideFigures; long: SideFigures; short: SideFigures };
 }) {
   return (
-    <table className="table metrics performance" data-testid="performance">
-      <thead>
-        <tr>
-          <th scope="col">Performance summary</th>
-          <th scope="col" className="numeric">
-            All
-          </th>
-          <th scope="col" className="numeric">
-            Long
-          </th>
-          <th scope="col" className="numeric">
-            Short
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {ROWS.filter(([key]) => key in summary.all).map(([key, label, format]) => (
-          <tr key={key}>
-            <th scope="row">{label}</th>
-            <td className="numeric">{format(summary.all[key])}</td>
-            <td className="numeric">{format(summary.long[key])}</td>
-            <td className="numeric">{format(summary.short[key])}</td>
+    <div className="table-scroll">
+      <table className="table metrics performance" data-testid="performance">
+        <thead>
+          <tr>
+            <th scope="col">Performance summary</th>
+            <th scope="col" className="numeric">
+              All
+            </th>
+            <th scope="col" className="numeric">
+              Long
+            </th>
+            <th scope="col" className="numeric">
+              Short
+            </th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {ROWS.filter(([key]) => key in summary.all).map(([key, label, format]) => (
+            <tr key={key}>
+              <th scope="row">{label}</th>
+              <td className="numeric">{format(summary.all[key])}</td>
+              <td className="numeric">{format(summary.long[key])}</td>
+              <td className="numeric">{format(summary.short[key])}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

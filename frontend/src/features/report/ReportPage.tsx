@@ -74,7 +74,7 @@ export function ReportPage({ quicktestId }: { quicktestId: string }) {
   const [test, setTest] = useState<QuickTest | null>(null);
   const [strategy, setStrategy] = useState<Strategy | null>(null);
   const [dataset, setDataset] = useState<Dataset | null>(null);
-  const [trades, setTrades] = useState<{ trades: Trade[]; total: number }>({ trades: [], total: 0 });
+  const [trades, setTrades] = useState({ trades: [] as Trade[], total: 0, loaded: false });
   const [error, setError] = useState<unknown>(null);
   const [tab, setTab] = useState<"trades" | "metrics" | "monthly">("trades");
   const [rerunning, setRerunning] = useState(false);
@@ -89,7 +89,8 @@ export function ReportPage({ quicktestId }: { quicktestId: string }) {
         if (!live) return;
         setTest(current);
         if (!ENDED.has(current.status ?? "")) timer = window.setTimeout(load, POLL_MS);
-        else if (current.status === "COMPLETED") setTrades(await allTrades(quicktestId));
+        else if (current.status === "COMPLETED")
+          setTrades({ ...(await allTrades(quicktestId)), loaded: true });
       } catch (caught) {
         if (live) setError(caught);
       }
@@ -206,12 +207,14 @@ export function ReportPage({ quicktestId }: { quicktestId: string }) {
           <section className="card chart-card" aria-label="Equity and drawdown">
             <ResultChart
               ref={chart}
-              datasetId={dataset?.id}
+              datasetId={datasetId}
               start={metrics.start as string | undefined}
               end={metrics.end as string | undefined}
               equity={result.equity_curve}
               drawdown={result.drawdown_curve}
               trades={trades.trades}
+              tradesLoaded={trades.loaded}
+              buyAndHoldPct={metrics.buy_and_hold_return_pct as number | null | undefined}
               initialCapital={(config.initial_capital as number) ?? 10000}
             />
           </section>
