@@ -58,7 +58,11 @@ class StrategyEditorPageView(LoginRequiredMixin, TemplateView):
             strategy = selectors.strategy_instance_get(user=self.request.user, instance_id=kwargs["instance_id"])
         except StrategyInstance.DoesNotExist:
             raise Http404("No such strategy.") from None
-        return {**super().get_context_data(**kwargs), "strategy": strategy}
+        return {
+            **super().get_context_data(**kwargs),
+            "strategy": strategy,
+            "sweep_limit": settings.SWEEP_MAX_COMBINATIONS,
+        }
 
 
 class TestsPageView(LoginRequiredMixin, TemplateView):

@@ -2,6 +2,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { ReportPage } from "../features/report/ReportPage";
 import "../features/report/report.css";
+import "../features/sweep/sweep.css";
 
 const root = document.getElementById("root");
 if (root) {
