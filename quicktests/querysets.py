@@ -36,6 +36,10 @@ class QuickTestQuerySet(SoftDeleteQuerySet):
         """Runs claimed by a worker that never finished them (ix_quicktest_status_created narrows to RUNNING)."""
         return self.filter(status=QuickTestStatus.RUNNING, started_at__lt=started_before)
 
+    def stuck_sweeps(self, touched_before: datetime) -> QuickTestQuerySet:
+        """Sweeps RUNNING with no chunk started or finished since `touched_before` (each chunk moves updated_at)."""
+        return self.filter(status=QuickTestStatus.RUNNING, updated_at__lt=touched_before, test_config__has_key="sweep")
+
     def stuck_pending(self, created_before: datetime) -> QuickTestQuerySet:
         """Tests no worker ever took (ix_quicktest_status_created: WHERE status = 'PENDING' AND created_at < ?)."""
         return self.filter(status=QuickTestStatus.PENDING, created_at__lt=created_before)

@@ -8,8 +8,8 @@ default_storage as gzip JSON and leaves a small pointer in its place::
 
 `metrics_summary` stays in the row, so lists and comparisons never touch the archive;
 `quicktest_result()` reads the full result back from wherever it is. The trade list already lives in
-its own file (quicktests.results); the pointer keeps its `trades_file` name, so trades stay readable
-and the purge deletes that file with the row.
+its own file (quicktests.results), as does a sweep's table of combinations (quicktests.sweeps); the pointer
+keeps their `trades_file` and `rows_file` names, so they stay readable and the purge deletes them with the row.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def quicktests_purge(*, now: datetime | None = None, batch_size: int | None = No
             rows = list(
                 due.filter(pk__in=ids)
                 .select_for_update()
-                .values_list("pk", "test_result__archive_path", "test_result__trades_file")
+                .values_list("pk", "test_result__archive_path", "test_result__trades_file", "test_result__rows_file")
             )
             QuickTest.all_objects.filter(pk__in=[pk for pk, *_ in rows]).delete()
             files = [path for _, *paths in rows for path in paths if path]
@@ -108,9 +108,9 @@ def _archive(quick_test: QuickTest, now: datetime) -> int:
         default_storage.delete(path)
     saved_as = default_storage.save(path, ContentFile(payload))
     pointer = {"archived": True, "archive_path": saved_as, "archived_at": now.isoformat()}
-    trades_file = quick_test.test_result.get("trades_file") if isinstance(quick_test.test_result, dict) else None
-    if trades_file:
-        pointer["trades_file"] = trades_file
+    for kept in ("trades_file", "rows_file"):
+        if quick_test.test_result.get(kept):
+            pointer[kept] = quick_test.test_result[kept]
     return QuickTest.all_objects.filter(pk=quick_test.pk).update(test_result=pointer, updated_at=now)
 
 

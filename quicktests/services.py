@@ -32,6 +32,7 @@ from engine.backtest import run_backtest
 from engine.config import ConfigError, resolve_config
 from engine.errors import EngineError, Problem
 from engine.flow import flow_template_names, validate_flow
+from engine.sweepspec import flow_value_problems, read_sweep
 from marketdata.models import Dataset
 from marketdata.services import dataset_count_bars, dataset_load_bars
 from nodes.selectors import node_template_list
@@ -48,10 +49,15 @@ from .results import stored_result, trades_file_delete
 
 logger = logging.getLogger(__name__)
 
-# test_config keys that choose the data; every other key is the engine's backtest configuration.
-DATA_KEYS = ("dataset", "start", "end")
+# test_config keys that choose the data and what runs over it (a parameter sweep: quicktests.sweeps); every
+# other key is the engine's backtest configuration.
+DATA_KEYS = ("dataset", "start", "end", "sweep")
 
 TIMEOUT_MESSAGE = "The test took too long and was stopped. Try a shorter date range or a dataset with fewer bars."
+SWEEP_TIMEOUT_MESSAGE = (
+    "A part of the sweep took too long and was stopped, which stops the sweep. Try a shorter date range, a "
+    "dataset with fewer bars or fewer combinations."
+)
 INTERNAL_ERROR_MESSAGE = (
     "The test stopped because of an internal error, which has been logged for the team. "
     "Running it again may help; if it keeps failing, please report the test id."
@@ -134,7 +140,20 @@ def _create(
     problems: list[Problem],
 ) -> QuickTest:
     (choice, config), config_problems = _test_config_problems(owner, test_config)
-    problems = [*problems, *config_problems, *validate_flow(flow, quicktest_catalogue(owner), parameters=parameters)]
+    catalogue = quicktest_catalogue(owner)
+    flow_problems = validate_flow(flow, catalogue, parameters=parameters)
+    sweep, sweep_problems = None, []
+    if isinstance(test_config, Mapping) and test_config.get("sweep") is not None:
+        spec, found = read_sweep(
+            test_config["sweep"],
+            strategy_parameters=parameters,
+            max_combinations=settings.SWEEP_MAX_COMBINATIONS,
+            # A broken flow has no trustworthy schemas to check values against: its own problems say why.
+            value_problems=None if flow_problems else flow_value_problems(flow, catalogue, parameters),
+        )
+        sweep = spec.as_dict() if spec else None
+        sweep_problems = [_under("test_config.sweep", problem) for problem in found]
+    problems = [*problems, *config_problems, *sweep_problems, *flow_problems]
     if problems:
         raise EngineError(problems)
 
@@ -149,6 +168,7 @@ def _create(
                 "start": choice.start.isoformat() if choice.start else None,
                 "end": choice.end.isoformat() if choice.end else None,
                 **config.as_dict(),
+                **({"sweep": sweep} if sweep else {}),
             },
             logic_flow_snapshot=flow,
             parameters_snapshot=parameters,
@@ -194,9 +214,10 @@ def _enqueue(quicktest_id: str) -> None:
     run_quicktest.delay(quicktest_id)
 
 
-def quicktest_run(*, quicktest_id: str) -> QuickTest | None:
+def quicktest_run(*, quicktest_id: str, queue: str | None = None) -> QuickTest | None:
     """Claim a PENDING test and run it. Returns the test as stored, or None when it was not PENDING (taken
-    by another delivery of the same message, cancelled, already finished).
+    by another delivery of the same message, cancelled, already finished). A sweep is started, not run: its
+    chunks go to `queue` (the one this message came on) and it stays RUNNING until they are assembled.
 
     Problems with the flow, data or configuration fail the test with a message naming them; any other
     error propagates to the caller (the task), which logs it and fails the test.
@@ -209,11 +230,13 @@ def quicktest_run(*, quicktest_id: str) -> QuickTest | None:
         logger.info("Quick test %s is not pending; not running it again.", quicktest_id)
         return None
     quicktest = QuickTest.objects.get(pk=quicktest_id)
+    if quicktest.test_config.get("sweep") is not None:
+        return _start_sweep(quicktest, queue)
     started = time.perf_counter()
     try:
         result = _backtest(quicktest)
     except EngineError as exc:
-        quicktest_fail(quicktest_id=quicktest_id, error_message=_trader_message(exc))
+        quicktest_fail(quicktest_id=quicktest_id, error_message=trader_message(exc))
         return QuickTest.all_objects.get(pk=quicktest_id)
     test_result, metrics = stored_result(quicktest_id, result)
     finished = timezone.now()
@@ -231,9 +254,31 @@ def quicktest_run(*, quicktest_id: str) -> QuickTest | None:
     return QuickTest.all_objects.get(pk=quicktest_id)
 
 
+def _start_sweep(quicktest: QuickTest, queue: str | None) -> QuickTest:
+    from .sweeps import sweep_start  # sweeps builds on this module's loading of bars and configuration
+
+    try:
+        sweep_start(quicktest=quicktest, queue=queue)
+    except EngineError as exc:
+        quicktest_fail(quicktest_id=quicktest.pk, error_message=trader_message(exc))
+    return QuickTest.all_objects.get(pk=quicktest.pk)
+
+
 def _backtest(quicktest: QuickTest):
     owner = get_user_model().objects.get(pk=quicktest.user_id)
-    config = dict(quicktest.test_config)
+    return run_backtest(
+        quicktest.logic_flow_snapshot,
+        quicktest_bars(quicktest),
+        config=backtest_config(quicktest.test_config),
+        parameters=quicktest.parameters_snapshot,
+        catalogue=quicktest_catalogue(owner),
+        max_points=settings.QUICKTEST_CURVE_POINTS,
+    )
+
+
+def quicktest_bars(quicktest: QuickTest):
+    """The bars a test runs on: its dataset (the owner's or a shared one) between its start and end."""
+    config = quicktest.test_config
     dataset = Dataset.objects.filter(
         Q(user_id=quicktest.user_id) | Q(user_id__isnull=True), pk=config["dataset"]
     ).first()
@@ -245,15 +290,12 @@ def _backtest(quicktest: QuickTest):
                 field="test_config.dataset",
             )
         )
-    bars = dataset_load_bars(dataset, start=_moment(config["start"]), end=_moment(config["end"]))
-    return run_backtest(
-        quicktest.logic_flow_snapshot,
-        bars,
-        config=resolve_config({k: v for k, v in config.items() if k not in DATA_KEYS}),
-        parameters=quicktest.parameters_snapshot,
-        catalogue=quicktest_catalogue(owner),
-        max_points=settings.QUICKTEST_CURVE_POINTS,
-    )
+    return dataset_load_bars(dataset, start=_moment(config["start"]), end=_moment(config["end"]))
+
+
+def backtest_config(test_config: Mapping[str, Any]):
+    """The engine's backtest configuration stored in `test_config` (everything but DATA_KEYS)."""
+    return resolve_config({k: v for k, v in test_config.items() if k not in DATA_KEYS})
 
 
 def quicktest_fail(*, quicktest_id: str, error_message: str) -> bool:
@@ -294,13 +336,27 @@ def quicktest_delete(*, quicktest: QuickTest, actor: str) -> None:
 def quicktest_fail_stuck(*, now: datetime | None = None) -> int:
     """Fail the tests no worker will finish: RUNNING longer than QUICKTEST_STUCK_AFTER (their worker died)
     and PENDING longer than QUICKTEST_PENDING_LIMIT (no worker took them). Returns how many."""
+    from .sweeps import sweep_files_delete
+
     now = now or timezone.now()
     running_cutoff = now - settings.QUICKTEST_STUCK_AFTER
-    lost = QuickTest.objects.stuck_running(running_cutoff).update(
-        status=QuickTestStatus.FAILED, error_message=WORKER_LOST_MESSAGE, completed_at=now, updated_at=now
+    lost = (
+        QuickTest.objects.stuck_running(running_cutoff)
+        .exclude(test_config__has_key="sweep")
+        .update(status=QuickTestStatus.FAILED, error_message=WORKER_LOST_MESSAGE, completed_at=now, updated_at=now)
     )
     if lost:
         logger.warning("Failed %d quick tests left running since before %s.", lost, running_cutoff.isoformat())
+    # A sweep runs for as long as its chunks take; it is stuck once no chunk started or finished for a while.
+    sweeps = list(QuickTest.objects.stuck_sweeps(now - settings.SWEEP_STUCK_AFTER).values_list("pk", flat=True))
+    lost_sweeps = QuickTest.objects.filter(pk__in=sweeps, status=QuickTestStatus.RUNNING).update(
+        status=QuickTestStatus.FAILED, error_message=WORKER_LOST_MESSAGE, completed_at=now, updated_at=now
+    )
+    for quicktest_id in sweeps:
+        sweep_files_delete(quicktest_id)
+    if lost_sweeps:
+        logger.warning("Failed %d sweeps with no chunk finished since %s.", lost_sweeps, settings.SWEEP_STUCK_AFTER)
+    lost += lost_sweeps
     pending_cutoff = now - settings.QUICKTEST_PENDING_LIMIT
     not_started = QuickTest.objects.stuck_pending(pending_cutoff).update(
         status=QuickTestStatus.FAILED,
@@ -375,7 +431,7 @@ def _under(prefix: str, problem: Problem) -> Problem:
     return Problem(code=problem.code, message=problem.message, field=field, line=problem.line)
 
 
-def _trader_message(exc: EngineError) -> str:
+def trader_message(exc: EngineError) -> str:
     lines = []
     for problem in exc.problems:
         where = problem.field or (f"node {problem.node_id}" if problem.node_id else None)

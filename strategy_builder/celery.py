@@ -17,9 +17,12 @@ FILESYSTEM_BROKER_FOLDERS = ("data_folder_in", "data_folder_out", "processed_fol
 
 @app.on_after_configure.connect
 def make_filesystem_broker_folders(sender: Celery, **kwargs) -> None:
-    """With the filesystem broker (the embedded default), make the folders its configuration names, wherever
-    VAR_DIR or the transport options put them, in every process that loads the configuration (web, worker,
-    beat) before any of them touches the broker."""
+    """With the filesystem broker and result backend (the embedded defaults), make the folders their
+    configuration names, wherever VAR_DIR or the transport options put them, in every process that loads the
+    configuration (web, worker, beat) before any of them touches the broker."""
+    backend = str(sender.conf.result_backend or "")
+    if backend.startswith("file://"):
+        Path(backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
     if not str(sender.conf.broker_url or "").startswith("filesystem://"):
         return
     options = sender.conf.broker_transport_options or {}

@@ -227,6 +227,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- Celery -------------------------------------------------------------------------------------
 BROKER_DIR = VAR_DIR / "broker"
+_REDELIVERY_AFTER = 0  # seconds after which a dead worker's message is delivered again (Redis: visibility timeout)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -240,8 +241,20 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         # under 300 ms for about 0.4 % of one core while idle (bench/quicktest_bench.py prints both).
         "polling_interval": env.float("CELERY_FILESYSTEM_POLLING_INTERVAL", default=0.05),
     }
-# Results are off unless a backend is configured (ops health checks read them: see strategy_builder/tasks.py).
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
+    # A result backend that needs no server either: a parameter sweep's chord (quicktests/sweeps.py) needs one.
+    _DEFAULT_RESULT_BACKEND = f"file://{VAR_DIR / 'results'}"
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    _DEFAULT_RESULT_BACKEND = CELERY_BROKER_URL
+    # A message taken by a worker that died (SIGKILL, lost machine) is delivered again after this long; it
+    # must exceed the longest task (a retention job's RETENTION_TASK_TIME_LIMIT, a sweep chunk's limit).
+    _REDELIVERY_AFTER = env.int("CELERY_VISIBILITY_TIMEOUT", default=20 * 60)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _REDELIVERY_AFTER}
+else:
+    _DEFAULT_RESULT_BACKEND = ""
+# Task results are kept only where a task asks for them (ops health checks: strategy_builder/tasks.py; the
+# chunks of a sweep, whose chord counts them). Every other task ignores its result (CELERY_TASK_IGNORE_RESULT).
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=_DEFAULT_RESULT_BACKEND) or None
+CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -296,6 +309,22 @@ QUICKTEST_STUCK_AFTER = timedelta(seconds=env.int("QUICKTEST_STUCK_AFTER_SECONDS
 QUICKTEST_PENDING_LIMIT = timedelta(seconds=env.int("QUICKTEST_PENDING_LIMIT_SECONDS", default=15 * 60))
 # Points kept of the equity and drawdown curves stored with each result (the spec budgets ~50 KB a row).
 QUICKTEST_CURVE_POINTS = env.int("QUICKTEST_CURVE_POINTS", default=500)
+
+# --- Parameter sweeps (issue 13) -------------------------------------------------------------------
+# A sweep (a quick test whose test_config has a `sweep`) runs at most this many combinations, split into
+# chunks of SWEEP_CHUNK_SIZE, each one Celery task (any worker takes any chunk); a chunk is stopped at its
+# own time limits. A sweep RUNNING with no chunk started or finished for SWEEP_STUCK_AFTER lost its workers
+# (a killed worker's chunk comes back after the broker's visibility timeout, so the default waits for that).
+SWEEP_MAX_COMBINATIONS = env.int("SWEEP_MAX_COMBINATIONS", default=10_000)
+SWEEP_CHUNK_SIZE = env.int("SWEEP_CHUNK_SIZE", default=50)
+SWEEP_CHUNK_SOFT_TIME_LIMIT = env.int("SWEEP_CHUNK_SOFT_TIME_LIMIT", default=300)
+SWEEP_CHUNK_TIME_LIMIT = env.int("SWEEP_CHUNK_TIME_LIMIT", default=330)
+SWEEP_STUCK_AFTER = timedelta(
+    seconds=env.int(
+        "SWEEP_STUCK_AFTER_SECONDS",
+        default=SWEEP_CHUNK_TIME_LIMIT + _REDELIVERY_AFTER + 60,
+    )
+)
 
 # --- Node template parameter schemas (issue 9) ----------------------------------------------------
 # A template's parameter_schema (custom or system) is refused when saved, and reported as that template's

@@ -2,8 +2,10 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from engine.config import CONFIG_SCHEMA
+from engine.sweepspec import MAX_FOLDS, OBJECTIVE_METRICS, OPERATORS
 from quicktests.models import QuickTest
 from quicktests.retention import ArchivedResultMissing, quicktest_result
+from quicktests.sweeps import sweep_progress
 from strategies.api.fields import FlowJSONField, ParametersField
 from strategy_builder.api import examples
 from strategy_builder.api.fields import JSONField
@@ -15,6 +17,101 @@ _MOMENT = {
     "nullable": True,
     "description": "ISO 8601 date or datetime (UTC without an offset), inclusive; a date as `end` means its last instant.",
 }
+_NUMBER_OR_TEXT = {"oneOf": [{"type": "number"}, {"type": "string"}, {"type": "boolean"}]}
+_SWEEP = {
+    "type": "object",
+    "nullable": True,
+    "description": (
+        "Makes the test a parameter sweep: every combination of the swept strategy parameters is run (spread over "
+        "the workers), at most SWEEP_MAX_COMBINATIONS (10,000 by default) after the parameter constraints. The "
+        "result (`result.sweep`) has the best combination (its metrics are the test's `metrics_summary`), the top "
+        "ten, the overfitting figures and, with `walk_forward`, the folds; the whole table is under `rows/` and a "
+        "heatmap over two parameters under `heatmap/`. While it runs, `progress` counts the combinations done."
+    ),
+    "properties": {
+        "parameters": {
+            "type": "object",
+            "description": (
+                'Strategy parameter name -> its values: `{"values": [...]}` or a range `{"start", "stop", '
+                '"step"}` (stop included, step > 0). Every value must be one the nodes bound to the parameter '
+                "accept (their templates' parameter schemas)."
+            ),
+            "additionalProperties": {
+                "type": "object",
+                "properties": {
+                    "values": {"type": "array", "items": _NUMBER_OR_TEXT, "minItems": 1},
+                    "start": {"type": "number"},
+                    "stop": {"type": "number"},
+                    "step": {"type": "number", "minimum": 0, "exclusiveMinimum": True},
+                },
+                "additionalProperties": False,
+            },
+        },
+        "sample": {
+            "type": "object",
+            "nullable": True,
+            "description": "Run a random sample of `n` of the grid's combinations (after the parameter constraints), "
+            "drawn with `seed` (default 0): the same seed draws the same sample.",
+            "properties": {"n": {"type": "integer", "minimum": 1}, "seed": {"type": "integer", "default": 0}},
+            "required": ["n"],
+            "additionalProperties": False,
+        },
+        "objective": {
+            "type": "object",
+            "description": "The metric the combinations are ranked by (a key of `metrics_summary`), maximised or "
+            "minimised. Default: sharpe_ratio, max. A combination without a value for it ranks last.",
+            "properties": {
+                "metric": {"type": "string", "enum": list(OBJECTIVE_METRICS), "default": "sharpe_ratio"},
+                "goal": {"type": "string", "enum": ["max", "min"], "default": "max"},
+            },
+            "additionalProperties": False,
+        },
+        "constraints": {
+            "type": "array",
+            "description": (
+                'Each one of: `{"left": parameter, "op", "right": parameter}` or `{"left": parameter, '
+                '"op", "value": number}` (combinations failing it are not run), or `{"metric", "op", '
+                '"value"}` (a combination whose result fails it is not eligible as the best).'
+            ),
+            "items": {
+                "type": "object",
+                "properties": {
+                    "left": {"type": "string"},
+                    "right": {"type": "string"},
+                    "metric": {"type": "string", "enum": list(OBJECTIVE_METRICS)},
+                    "op": {"type": "string", "enum": list(OPERATORS)},
+                    "value": {"type": "number"},
+                },
+                "required": ["op"],
+                "additionalProperties": False,
+            },
+        },
+        "walk_forward": {
+            "type": "object",
+            "nullable": True,
+            "description": (
+                "Walk-forward analysis: the bars are cut into `folds`; in each, the best combination on the in-sample "
+                "part (`in_sample`, a share of the fold) is run on the out-of-sample part that follows. `anchored` "
+                "in-sample windows all start at the first bar; rolling ones (the default) slide."
+            ),
+            "properties": {
+                "folds": {"type": "integer", "minimum": 1, "maximum": MAX_FOLDS, "default": 5},
+                "in_sample": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1,
+                    "exclusiveMinimum": True,
+                    "exclusiveMaximum": True,
+                    "default": 0.75,
+                },
+                "anchored": {"type": "boolean", "default": False},
+            },
+            "additionalProperties": False,
+        },
+    },
+    "required": ["parameters"],
+    "additionalProperties": False,
+}
 _TEST_CONFIG = {
     "type": "object",
     "description": "The data to test on, and the engine's backtest configuration (engine.config.CONFIG_SCHEMA).",
@@ -23,6 +120,7 @@ _TEST_CONFIG = {
         "start": {**_MOMENT, "description": f"First bar: {_MOMENT['description']}"},
         "end": {**_MOMENT, "description": f"Last bar: {_MOMENT['description']}"},
         **openapi_3_0(CONFIG_SCHEMA)["properties"],
+        "sweep": _SWEEP,
     },
     "required": ["dataset"],
     "additionalProperties": False,
@@ -42,7 +140,7 @@ class QuickTestCreateSerializer(StrictInputMixin, serializers.Serializer):
         help_text=(
             "dataset (id), start and end (ISO 8601 date or datetime, both optional, inclusive), and the backtest "
             "configuration: initial_capital, commission, slippage_bps, fill, direction, size, whole_units, "
-            "risk_free_rate."
+            "risk_free_rate; with `sweep`, a parameter sweep."
         )
     )
     parameters = JSONField(required=False, help_text="Values overriding the strategy's parameters for this test only.")
@@ -80,12 +178,35 @@ class QuickTestDetailSerializer(QuickTestListSerializer):
     result = serializers.SerializerMethodField(
         help_text=(
             "Curves (downsampled), counts, warnings, performance_summary (TradingView's Performance Summary for all, "
-            "long and short trades) and returns (by calendar month and year, in percent)."
+            "long and short trades) and returns (by calendar month and year, in percent). A sweep's is `sweep`: "
+            "combinations, eligible, parameters (the values swept), objective, best, top (ten rows), overfitting "
+            "(Deflated Sharpe Ratio, Probability of Backtest Overfitting, verdict) and walk_forward."
         )
+    )
+    progress = serializers.SerializerMethodField(
+        help_text="A running sweep's progress: combinations done (in finished chunks) of the total. Null for a test "
+        "that is not a sweep or not running."
     )
 
     class Meta(QuickTestListSerializer.Meta):
-        fields = [*QuickTestListSerializer.Meta.fields, "parameters_snapshot", "logic_flow_snapshot", "result"]
+        fields = [
+            *QuickTestListSerializer.Meta.fields,
+            "parameters_snapshot",
+            "logic_flow_snapshot",
+            "result",
+            "progress",
+        ]
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {"done": {"type": "integer"}, "total": {"type": "integer"}},
+            "required": ["done", "total"],
+        }
+    )
+    def get_progress(self, quicktest: QuickTest) -> dict | None:
+        return sweep_progress(quicktest)
 
     def get_result(self, quicktest: QuickTest) -> dict | None:
         try:
@@ -94,7 +215,24 @@ class QuickTestDetailSerializer(QuickTestListSerializer):
             return {"archived": True, "error": str(exc)}
         if result is None:
             return None
-        return {key: value for key, value in result.items() if key != "trades_file"}
+        return {key: value for key, value in result.items() if key not in ("trades_file", "rows_file")}
+
+
+class SweepRowSerializer(serializers.Serializer):
+    rank = serializers.IntegerField(help_text="1 = the best (by the objective, eligible rows first).")
+    parameters = JSONField(help_text="The combination: swept parameter name -> value.")
+    metrics = JSONField(help_text="Its headline figures over the whole range (keys of `metrics_summary`).")
+    meets_constraints = serializers.BooleanField(help_text="False when it fails a constraint on the results.")
+
+
+class HeatmapSerializer(serializers.Serializer):
+    x = serializers.CharField()
+    y = serializers.CharField()
+    metric = serializers.CharField()
+    statistic = serializers.CharField()
+    x_values = JSONField(help_text="The values of parameter x, ascending.")
+    y_values = JSONField(help_text="The values of parameter y, ascending.")
+    z = JSONField(help_text="z[j][i]: the metric at y_values[j], x_values[i] (null where there is none).")
 
 
 class TradeSerializer(serializers.Serializer):

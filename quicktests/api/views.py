@@ -4,25 +4,30 @@ from typing import Any
 
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from quicktests import selectors, services
+from quicktests.choices import QuickTestStatus
 from quicktests.filters import QuickTestFilterSet
+from quicktests.sweeps import is_sweep
 from strategy_builder.api.renderers import JSONRenderer
 from strategy_builder.api.schema import error_responses
 from strategy_builder.api.viewsets import InputSerializersMixin
 
-from .downloads import TradesCSVRenderer, completed_result, completed_trades, download_filename
+from .downloads import NotCompleted, TradesCSVRenderer, completed_result, completed_trades, download_filename
 from .serializers import (
+    HeatmapSerializer,
     QuickTestCreatedSerializer,
     QuickTestCreateSerializer,
     QuickTestDetailSerializer,
     QuickTestListSerializer,
     QuickTestResultDownloadSerializer,
+    SweepRowSerializer,
     TradeSerializer,
 )
 
@@ -97,6 +102,54 @@ class QuickTestViewSet(
         trades = selectors.quicktest_trades(quicktest=self.get_object())
         page = self.paginate_queryset(trades)
         return self.get_paginated_response(TradeSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="The combinations of a finished sweep",
+        description="One row per combination, best first (or by `order_by`: `rank`, a metric of the rows or "
+        "`p.<parameter>`, `-` in front for descending). A test that is not a completed sweep has no rows. To run "
+        "one combination as an ordinary quick test (its full report and trades), POST /api/v1/quick-tests/ with "
+        "its `parameters` and the sweep's test_config without `sweep`; to keep it, PATCH the strategy "
+        "instance's `parameters`.",
+        parameters=[OpenApiParameter("order_by", str, description="rank (default), a metric, or p.<parameter>.")],
+        responses={200: SweepRowSerializer(many=True), **error_responses(400, 404)},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def rows(self, request: Request, pk: str) -> Response:
+        rows = selectors.quicktest_sweep_rows(quicktest=self.get_object())
+        order_by = request.query_params.get("order_by", "rank")
+        try:
+            rows = selectors.sorted_rows(rows, order_by)
+        except KeyError as exc:
+            raise ValidationError({"order_by": [f"Cannot order by {order_by!r}: {exc.args[0]}"]}) from exc
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(SweepRowSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="A sweep's heatmap over two parameters",
+        description="For each pair of values of parameters `x` and `y`: the `metric` (default: the sweep's "
+        "objective) of the best combination over the other parameters (`statistic=best`, the default) or their "
+        "mean (`statistic=mean`). 409 while the sweep has not completed.",
+        parameters=[
+            OpenApiParameter("x", str, required=True, description="A swept parameter."),
+            OpenApiParameter("y", str, required=True, description="Another swept parameter."),
+            OpenApiParameter("metric", str, description="A metric of the rows (default: the objective)."),
+            OpenApiParameter("statistic", str, enum=["best", "mean"]),
+        ],
+        responses={200: HeatmapSerializer, **error_responses(400, 404, 409)},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def heatmap(self, request: Request, pk: str) -> Response:
+        quicktest = self.get_object()
+        if is_sweep(quicktest) and quicktest.status != QuickTestStatus.COMPLETED:
+            raise NotCompleted(f"The sweep is {quicktest.status}: its heatmap is drawn once it is COMPLETED.")
+        data = selectors.quicktest_sweep_heatmap(
+            quicktest=quicktest,
+            x=request.query_params.get("x"),
+            y=request.query_params.get("y"),
+            metric=request.query_params.get("metric"),
+            statistic=request.query_params.get("statistic", "best"),
+        )
+        return Response(HeatmapSerializer(data).data)
 
     # trades.csv and result.json are routed in urls.py: file names, not the router's `<action>/`.
     @extend_schema(
