@@ -501,6 +501,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/quick-tests/{id}/heatmap/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A sweep's heatmap over two parameters
+         * @description For each pair of values of parameters `x` and `y`: the `metric` (default: the sweep's objective) of the best combination over the other parameters (`statistic=best`, the default) or their mean (`statistic=mean`). 409 while the sweep has not completed.
+         */
+        get: operations["v1_quick_tests_heatmap_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/quick-tests/{id}/result.json": {
         parameters: {
             query?: never;
@@ -513,6 +533,26 @@ export interface paths {
          * @description A COMPLETED test as one file: its configuration, the strategy's flow and parameters it ran on, the metrics summary and the full result with every trade. A test not COMPLETED answers 409 saying its status.
          */
         get: operations["v1_quick_tests_result.json_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quick-tests/{id}/rows/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The combinations of a finished sweep
+         * @description One row per combination, best first (or by `order_by`: `rank`, a metric of the rows or `p.<parameter>`, `-` in front for descending). A test that is not a completed sweep has no rows. To run one combination as an ordinary quick test (its full report and trades), POST /api/v1/quick-tests/ with its `parameters` and the sweep's test_config without `sweep`; to keep it, PATCH the strategy instance's `parameters`.
+         */
+        get: operations["v1_quick_tests_rows_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -965,6 +1005,18 @@ export interface components {
             } | null;
             position?: components["schemas"]["NodePosition"] | null;
         };
+        Heatmap: {
+            x: string;
+            y: string;
+            metric: string;
+            statistic: string;
+            /** @description The values of parameter x, ascending. */
+            x_values: unknown;
+            /** @description The values of parameter y, ascending. */
+            y_values: unknown;
+            /** @description z[j][i]: the metric at y_values[j], x_values[i] (null where there is none). */
+            z: unknown;
+        };
         /**
          * @description * `entry` - entry
          *     * `exit` - exit
@@ -1174,6 +1226,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["StrategyTemplateOutput"][];
         };
+        PaginatedSweepRowList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["SweepRow"][];
+        };
         PaginatedTradeList: {
             /** @example 123 */
             count: number;
@@ -1345,7 +1412,7 @@ export interface components {
             /** @description Id of your strategy instance to test. */
             instance: string;
             test_name?: string | null;
-            /** @description dataset (id), start and end (ISO 8601 date or datetime, both optional, inclusive), and the backtest configuration: initial_capital, commission, slippage_bps, fill, direction, size, whole_units, risk_free_rate. */
+            /** @description dataset (id), start and end (ISO 8601 date or datetime, both optional, inclusive), and the backtest configuration: initial_capital, commission, slippage_bps, fill, direction, size, whole_units, risk_free_rate; with `sweep`, a parameter sweep. */
             test_config: {
                 /** @description Id of the dataset: yours or a shared one. */
                 dataset: string;
@@ -1395,6 +1462,56 @@ export interface components {
                  * @default 0
                  */
                 risk_free_rate: number;
+                /** @description Makes the test a parameter sweep: every combination of the swept strategy parameters is run (spread over the workers), at most SWEEP_MAX_COMBINATIONS (10,000 by default) after the parameter constraints. The result (`result.sweep`) has the best combination (its metrics are the test's `metrics_summary`), the top ten, the overfitting figures and, with `walk_forward`, the folds; the whole table is under `rows/` and a heatmap over two parameters under `heatmap/`. While it runs, `progress` counts the combinations done. */
+                sweep?: {
+                    /** @description Strategy parameter name -> its values: `{"values": [...]}` or a range `{"start", "stop", "step"}` (stop included, step > 0). Every value must be one the nodes bound to the parameter accept (their templates' parameter schemas). */
+                    parameters: {
+                        [key: string]: {
+                            values?: (number | string | boolean)[];
+                            start?: number;
+                            stop?: number;
+                            step?: number;
+                        };
+                    };
+                    /** @description Run a random sample of `n` of the grid's combinations (after the parameter constraints), drawn with `seed` (default 0): the same seed draws the same sample. */
+                    sample?: {
+                        n: number;
+                        /** @default 0 */
+                        seed: number;
+                    } | null;
+                    /** @description The metric the combinations are ranked by (a key of `metrics_summary`), maximised or minimised. Default: sharpe_ratio, max. A combination without a value for it ranks last. */
+                    objective?: {
+                        /**
+                         * @default sharpe_ratio
+                         * @enum {string}
+                         */
+                        metric: "duration_seconds" | "exposure_time_pct" | "equity_final" | "equity_peak" | "commissions" | "return_pct" | "buy_and_hold_return_pct" | "return_ann_pct" | "volatility_ann_pct" | "cagr_pct" | "sharpe_ratio" | "sortino_ratio" | "calmar_ratio" | "alpha_pct" | "beta" | "max_drawdown_pct" | "avg_drawdown_pct" | "max_drawdown_duration_seconds" | "avg_drawdown_duration_seconds" | "trades" | "win_rate_pct" | "best_trade_pct" | "worst_trade_pct" | "avg_trade_pct" | "max_trade_duration_seconds" | "avg_trade_duration_seconds" | "profit_factor" | "expectancy_pct" | "sqn" | "kelly_criterion";
+                        /**
+                         * @default max
+                         * @enum {string}
+                         */
+                        goal: "max" | "min";
+                    };
+                    /** @description Each one of: `{"left": parameter, "op", "right": parameter}` or `{"left": parameter, "op", "value": number}` (combinations failing it are not run), or `{"metric", "op", "value"}` (a combination whose result fails it is not eligible as the best). */
+                    constraints?: {
+                        left?: string;
+                        right?: string;
+                        /** @enum {string} */
+                        metric?: "duration_seconds" | "exposure_time_pct" | "equity_final" | "equity_peak" | "commissions" | "return_pct" | "buy_and_hold_return_pct" | "return_ann_pct" | "volatility_ann_pct" | "cagr_pct" | "sharpe_ratio" | "sortino_ratio" | "calmar_ratio" | "alpha_pct" | "beta" | "max_drawdown_pct" | "avg_drawdown_pct" | "max_drawdown_duration_seconds" | "avg_drawdown_duration_seconds" | "trades" | "win_rate_pct" | "best_trade_pct" | "worst_trade_pct" | "avg_trade_pct" | "max_trade_duration_seconds" | "avg_trade_duration_seconds" | "profit_factor" | "expectancy_pct" | "sqn" | "kelly_criterion";
+                        /** @enum {string} */
+                        op: "<" | "<=" | ">" | ">=" | "==" | "!=";
+                        value?: number;
+                    }[];
+                    /** @description Walk-forward analysis: the bars are cut into `folds`; in each, the best combination on the in-sample part (`in_sample`, a share of the fold) is run on the out-of-sample part that follows. `anchored` in-sample windows all start at the first bar; rolling ones (the default) slide. */
+                    walk_forward?: {
+                        /** @default 5 */
+                        folds: number;
+                        /** @default 0.75 */
+                        in_sample: number;
+                        /** @default false */
+                        anchored: boolean;
+                    } | null;
+                } | null;
             };
             /** @description Values overriding the strategy's parameters for this test only. */
             parameters?: unknown;
@@ -1425,9 +1542,14 @@ export interface components {
             };
             /** @description The flow as it was when this ran. */
             readonly logic_flow_snapshot: components["schemas"]["LogicFlow"];
-            /** @description Curves (downsampled), counts, warnings, performance_summary (TradingView's Performance Summary for all, long and short trades) and returns (by calendar month and year, in percent). */
+            /** @description Curves (downsampled), counts, warnings, performance_summary (TradingView's Performance Summary for all, long and short trades) and returns (by calendar month and year, in percent). A sweep's is `sweep`: combinations, eligible, parameters (the values swept), objective, best, top (ten rows), overfitting (Deflated Sharpe Ratio, Probability of Backtest Overfitting, verdict) and walk_forward. */
             readonly result: {
                 [key: string]: unknown;
+            } | null;
+            /** @description A running sweep's progress: combinations done (in finished chunks) of the total. Null for a test that is not a sweep or not running. */
+            readonly progress: {
+                done: number;
+                total: number;
             } | null;
         };
         QuickTestList: {
@@ -1687,6 +1809,16 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
+        };
+        SweepRow: {
+            /** @description 1 = the best (by the objective, eligible rows first). */
+            rank: number;
+            /** @description The combination: swept parameter name -> value. */
+            parameters: unknown;
+            /** @description Its headline figures over the whole range (keys of `metrics_summary`). */
+            metrics: unknown;
+            /** @description False when it fails a constraint on the results. */
+            meets_constraints: boolean;
         };
         /**
          * @description * `1m` - 1 minute
@@ -4262,6 +4394,72 @@ export interface operations {
             };
         };
     };
+    v1_quick_tests_heatmap_retrieve: {
+        parameters: {
+            query: {
+                /** @description A metric of the rows (default: the objective). */
+                metric?: string;
+                statistic?: "best" | "mean";
+                /** @description A swept parameter. */
+                x: string;
+                /** @description Another swept parameter. */
+                y: string;
+            };
+            header?: never;
+            path: {
+                /** @description A unique value identifying this quick test. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Heatmap"];
+                };
+            };
+            /** @description Invalid input: every problem is listed in `error.problems`, each with its field path. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such object among the caller's own. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request conflicts with the object's current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     "v1_quick_tests_result.json_retrieve": {
         parameters: {
             query?: never;
@@ -4301,6 +4499,62 @@ export interface operations {
             };
             /** @description The request conflicts with the object's current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_quick_tests_rows_list: {
+        parameters: {
+            query?: {
+                /** @description rank (default), a metric, or p.<parameter>. */
+                order_by?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results per page (default 50, at most 500). */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description A unique value identifying this quick test. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedSweepRowList"];
+                };
+            };
+            /** @description Invalid input: every problem is listed in `error.problems`, each with its field path. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such object among the caller's own. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

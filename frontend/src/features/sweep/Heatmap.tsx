@@ -34,10 +34,12 @@ export function Heatmap({ test, sweep }: { test: QuickTest; sweep: SweepSummary 
   if (swept.length < 2) return null;
   const metric = sweep.objective.metric;
   const finite = (map?.z.flat() ?? []).filter((v): v is number => typeof v === "number");
-  const low = Math.min(...finite);
-  const high = Math.max(...finite);
+  // Coloured by rank, not by value: one far-off cell would otherwise wash every other cell out.
+  const ranked = [...new Set(finite)].sort((a, b) => a - b);
+  const low = ranked[0] as number;
+  const high = ranked[ranked.length - 1] as number;
   const share = (value: number) => {
-    const s = high > low ? (value - low) / (high - low) : 1;
+    const s = ranked.length > 1 ? ranked.indexOf(value) / (ranked.length - 1) : 1;
     return sweep.objective.goal === "min" ? 1 - s : s;
   };
   const rows = map ? map.y_values.map((value, j) => ({ value, cells: map.z[j] ?? [] })).reverse() : [];
@@ -67,7 +69,7 @@ export function Heatmap({ test, sweep }: { test: QuickTest; sweep: SweepSummary 
       </div>
       <p className="muted small">
         {metricLabel(metric)} of each pair of values; where other parameters vary too, the cell shows the best
-        of them. Greener is better.
+        of them. Greener is better (coloured by rank).
       </p>
       <ErrorAlert error={error} />
       {map && map.x === x && map.y === y && (

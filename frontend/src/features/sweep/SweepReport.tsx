@@ -12,6 +12,7 @@ import {
   openAsQuickTest,
   type QuickTest,
   type Strategy,
+  type SweepSummary,
   sweepOf,
 } from "./api";
 import { CombinationsTable } from "./CombinationsTable";
@@ -232,39 +233,39 @@ function objectiveText(config: Record<string, unknown>): string {
   return `${metricLabel(metric)} (${objective?.goal === "min" ? "lowest" : "highest"} best)`;
 }
 
-function Verdict({ sweep }: { sweep: SweepReportProps["sweep"] }) {
-  const { dsr, pbo, verdict } = sweep.overfitting;
-  const tone = verdictTone(verdict);
+function Verdict({ sweep }: { sweep: SweepSummary }) {
+  const { deflated_sharpe: deflated, pbo, verdict } = sweep.overfitting;
   return (
     <section
-      className={`sweep-verdict sweep-verdict-${tone}`}
+      className={`sweep-verdict sweep-verdict-${verdictTone(verdict)}`}
       aria-label="Overfitting verdict"
       data-testid="verdict"
     >
-      <p className="sweep-verdict-text">{verdict ?? "No verdict was computed."}</p>
+      <p className="sweep-verdict-text">{verdict}</p>
       <dl className="sweep-verdict-figures">
         <div>
           <dt>Deflated Sharpe ratio</dt>
-          <dd data-testid="dsr">{typeof dsr === "number" ? pct(dsr * 100, 0) : "–"}</dd>
+          <dd data-testid="dsr">{typeof deflated.dsr === "number" ? pct(deflated.dsr * 100, 0) : "–"}</dd>
           <dd className="muted small">
-            chance the best Sharpe ratio is real, after {sweep.combinations.toLocaleString()} tries
+            {deflated.reason ??
+              `the probability the best Sharpe ratio is above zero, after ${deflated.n_trials.toLocaleString()} tries`}
           </dd>
         </div>
         <div>
           <dt>Probability of backtest overfitting</dt>
-          <dd data-testid="pbo">{typeof pbo === "number" ? pct(pbo * 100, 0) : "–"}</dd>
-          <dd className="muted small">share of splits whose in-sample best is below median out of sample</dd>
+          <dd data-testid="pbo">{typeof pbo.pbo === "number" ? pct(pbo.pbo * 100, 0) : "–"}</dd>
+          <dd className="muted small">
+            {pbo.reason ??
+              `splits of the data whose in-sample best is below the median out of sample (${pbo.n_splits?.toLocaleString()} splits)`}
+          </dd>
         </div>
       </dl>
     </section>
   );
 }
 
-type SweepReportProps = { sweep: NonNullable<ReturnType<typeof sweepOf>> };
-
-/** The verdict's first word says how it reads (engine.overfitting.overfitting_verdict writes them). */
-function verdictTone(verdict: string | undefined): "good" | "bad" | "mixed" {
-  if (!verdict) return "mixed";
+/** How the verdict reads, from its first words (engine.overfitting.overfitting_verdict writes them). */
+function verdictTone(verdict: string): "good" | "bad" | "mixed" {
   if (/^(likely overfit|likely luck)/i.test(verdict)) return "bad";
   if (/^(the best sharpe ratio is unlikely to be luck|holds out of sample)/i.test(verdict)) return "good";
   return "mixed";

@@ -27,9 +27,8 @@ export function WalkForwardSection({
       <div className="sweep-section-head">
         <h2 id={`${id}-title`}>Walk-forward</h2>
         <p className="muted small" data-testid="wf-efficiency">
-          Walk-forward efficiency{" "}
-          <strong>{typeof efficiency?.efficiency === "number" ? num(efficiency.efficiency) : "–"}</strong>
-          {efficiency?.reason
+          Walk-forward efficiency <strong>{num(efficiency.value)}</strong>
+          {efficiency.reason
             ? ` (${efficiency.reason})`
             : " (out-of-sample over in-sample annualised return)"}
         </p>
@@ -72,7 +71,7 @@ export function WalkForwardSection({
                 <td className="numeric">
                   {formatMetric("return_pct", fold.out_of_sample_metrics.return_pct)}
                 </td>
-                <td className="numeric">{num(efficiency?.per_fold?.[k])}</td>
+                <td className="numeric">{num(efficiency.per_fold[k])}</td>
               </tr>
             ))}
           </tbody>

@@ -23,16 +23,23 @@ export type Fold = {
   in_sample_metrics: Figures;
   out_of_sample_metrics: Figures;
 };
+/** quicktests.sweeps._overfitting: engine.overfitting's DeflatedSharpe and PBOResult, and the verdict. */
 export type Overfitting = {
-  dsr?: number | null;
-  pbo?: number | null;
-  verdict?: string;
-  n_trials?: number;
-} & Record<string, unknown>;
+  deflated_sharpe: {
+    dsr: number | null;
+    sharpe: number | null;
+    benchmark: number | null;
+    n_trials: number;
+    n_observations: number;
+    reason?: string | null;
+  };
+  pbo: { pbo: number | null; n_splits?: number; probability_of_loss?: number; reason?: string | null };
+  verdict: string;
+};
 export type WalkForward = {
   folds: Fold[];
   out_of_sample: { equity_curve?: Curve; metrics?: Figures };
-  efficiency?: { efficiency?: number | null; per_fold?: (number | null)[]; reason?: string | null } | null;
+  efficiency: { value: number | null; per_fold: (number | null)[]; reason: string | null };
 };
 export type SweepSummary = {
   combinations: number;
