@@ -167,12 +167,42 @@ def live_worker(transactional_db, tmp_path: Path) -> Iterator[LiveWorker]:
     """
     if not redis_answers(REDIS_URL):
         missing_service(f"Redis does not answer at {REDIS_URL}")
+    worker = start_live_worker(f"sb-test-{uuid.uuid4().hex[:12]}", tmp_path / "celery-worker.log")
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        worker.delete_queue()
 
-    token = uuid.uuid4().hex[:12]
-    queue = f"sb-test-{token}"
-    log_path = tmp_path / "celery-worker.log"
+
+@pytest.fixture
+def live_workers(transactional_db, tmp_path: Path) -> Iterator[Callable[..., list[LiveWorker]]]:
+    """`live_workers(2, SOME_SETTING="1")`: that many workers on one queue of their own, with those extra
+    environment variables (settings); always stopped. For tests of work spread over workers."""
+    if not redis_answers(REDIS_URL):
+        missing_service(f"Redis does not answer at {REDIS_URL}")
+    started: list[LiveWorker] = []
+
+    def start(count: int, **env: str) -> list[LiveWorker]:
+        queue = f"sb-test-{uuid.uuid4().hex[:12]}"
+        for i in range(count):
+            started.append(start_live_worker(queue, tmp_path / f"celery-worker-{i}.log", env))
+        return started[-count:]
+
+    try:
+        yield start
+    finally:
+        for worker in started:
+            worker.stop()
+        if started:
+            started[0].delete_queue()
+
+
+def start_live_worker(queue: str, log_path: Path, extra_env: dict[str, str] | None = None) -> LiveWorker:
+    """A solo-pool worker consuming `queue` on Redis, ready to take messages (the test fails if it never is)."""
     from django.conf import settings
 
+    token = uuid.uuid4().hex[:12]
     env = {
         **os.environ,
         "VAR_DIR": str(settings.VAR_DIR),
@@ -182,6 +212,7 @@ def live_worker(transactional_db, tmp_path: Path) -> Iterator[LiveWorker]:
         "CELERY_RESULT_BACKEND": REDIS_URL,
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
     command = [
         sys.executable,
@@ -213,18 +244,13 @@ def live_worker(transactional_db, tmp_path: Path) -> Iterator[LiveWorker]:
         process=process,
         log_path=log_path,
     )
-    try:
-        deadline = time.monotonic() + WORKER_START_TIMEOUT
-        while " ready." not in worker.log():
-            if process.poll() is not None:
-                pytest.fail(f"The Celery worker exited with {process.returncode}:\n{worker.log()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"The Celery worker was not ready within {WORKER_START_TIMEOUT}s:\n{worker.log()}")
-            time.sleep(0.2)
-        yield worker
-    finally:
-        worker.stop()
-        worker.delete_queue()
+    deadline = time.monotonic() + WORKER_START_TIMEOUT
+    while " ready." not in worker.log():
+        if process.poll() is not None or time.monotonic() > deadline:
+            worker.stop()
+            pytest.fail(f"The Celery worker was not ready (exit {process.poll()}):\n{worker.log()}")
+        time.sleep(0.2)
+    return worker
 
 
 # --- The browser app in a real Chromium ------------------------------------------------------------

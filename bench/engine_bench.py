@@ -138,16 +138,20 @@ def _proc_status_mb(key: str) -> float:
 
 
 def crosses_above(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """A above B on this bar and at or below it on the bar before: the engine's cross_above (NaN never crosses)."""
-    crossed = np.zeros(len(a), dtype=bool)
+    """A above B on this bar and at or below it on the bar before: the engine's cross_above (NaN never crosses).
+    Bars run along the first axis; 2-D arrays (a column per combination) broadcast."""
     with np.errstate(invalid="ignore"):
-        crossed[1:] = (a[1:] > b[1:]) & (a[:-1] <= b[:-1])
+        later = (a[1:] > b[1:]) & (a[:-1] <= b[:-1])
+    crossed = np.zeros((len(a), *later.shape[1:]), dtype=bool)
+    crossed[1:] = later
     return crossed
 
 
 def next_bar(signal: np.ndarray) -> np.ndarray:
-    """A signal decided at a bar's close, moved to the bar whose open fills it."""
-    return np.concatenate(([False], signal[:-1]))
+    """A signal decided at a bar's close, moved to the bar whose open fills it (bars along the first axis)."""
+    moved = np.zeros_like(signal)
+    moved[1:] = signal[:-1]
+    return moved
 
 
 def vectorbt_backtest(close: Any, open_: Any, *, with_stats: bool, commission: float | None = None) -> Any:

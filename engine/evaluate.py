@@ -7,7 +7,9 @@ A number output stays a scalar (a 0-d array) and is broadcast where a series or 
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -27,32 +29,51 @@ class Evaluation:
     values: dict[str, dict[str, np.ndarray]]
 
 
-def evaluate(plan: Plan, bars: Bars) -> Evaluation:
-    """Compute every step of `plan` over `bars`. Raises FlowError naming the node when an operation cannot compute (TA-Lib refusing a call)."""
+@dataclass(frozen=True)
+class Computed:
+    """What computing one step gave: its outputs, and the bars its first value needs when the bars are too
+    few for it (None when they suffice), for the warning."""
+
+    outputs: dict[str, np.ndarray]
+    shortfall: tuple[str, int] | None  # (the operation as described, the bars needed)
+
+
+class StepCache(Protocol):
+    """Steps computed for earlier plans over the same bars, by a key naming everything a step's values depend
+    on (engine.sweep keys them by operation, params and, recursively, inputs)."""
+
+    def get(self, key: Hashable) -> Computed | None: ...
+
+    def put(self, key: Hashable, computed: Computed) -> None: ...
+
+
+def evaluate(
+    plan: Plan, bars: Bars, *, cache: StepCache | None = None, keys: Sequence[Hashable] | None = None
+) -> Evaluation:
+    """Compute every step of `plan` over `bars`. Raises FlowError naming the node when an operation cannot compute (TA-Lib refusing a call).
+
+    With a `cache` and `keys` (one per step of the plan), a step whose key the cache holds is not computed
+    again, and the cache is offered every step computed; the values are the same either way.
+    """
     n = len(bars)
     values: dict[str, dict[str, np.ndarray]] = {}
     signals = {kind: np.zeros(n, dtype=bool) for kind in SIGNAL_KINDS}
     signal_nodes: dict[str, list[str]] = {kind: [] for kind in SIGNAL_KINDS}
     warnings: list[str] = []
 
-    for step in plan.steps:
-        operation = PASSTHROUGH if step.op == PASSTHROUGH_OP else OPERATIONS[step.op]
+    for index, step in enumerate(plan.steps):
         inputs = {port: _read(values, step, port, n) for port in step.inputs}
-        warning = _warm_up_warning(operation, step, inputs, n)
-        if warning:
-            warnings.append(warning)
-        try:
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                outputs = operation.compute(Call(step.hints, step.params, inputs, bars))
-        except OperationError as exc:
-            name = operation.describe(step.hints, step.params)
-            raise FlowError(
-                Problem(
-                    "evaluation_failed",
-                    f"Node {step.node_id}: {name} could not be computed: {exc}",
-                    node_id=step.node_id,
-                )
-            ) from exc
+        computed = cache.get(keys[index]) if cache is not None else None
+        if computed is None:
+            computed = _compute(step, inputs, bars)
+            if cache is not None:
+                cache.put(keys[index], computed)
+        if computed.shortfall is not None:
+            name, needed = computed.shortfall
+            warnings.append(
+                f"Not enough bars for {name} (node {step.node_id}): {n} bars, {needed} needed for the first value."
+            )
+        outputs = computed.outputs
         if step.outputs:
             values[step.node_id] = outputs
         if step.op == "signal":
@@ -80,6 +101,24 @@ def evaluate(plan: Plan, bars: Bars) -> Evaluation:
     )
 
 
+def _compute(step: Step, inputs: dict[str, np.ndarray | None], bars: Bars) -> Computed:
+    operation = PASSTHROUGH if step.op == PASSTHROUGH_OP else OPERATIONS[step.op]
+    shortfall = _warm_up_shortfall(operation, step, inputs, len(bars))
+    try:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            outputs = operation.compute(Call(step.hints, step.params, inputs, bars))
+    except OperationError as exc:
+        name = operation.describe(step.hints, step.params)
+        raise FlowError(
+            Problem(
+                "evaluation_failed",
+                f"Node {step.node_id}: {name} could not be computed: {exc}",
+                node_id=step.node_id,
+            )
+        ) from exc
+    return Computed(outputs, shortfall)
+
+
 def _read(values: dict[str, dict[str, np.ndarray]], step: Step, port: str, n: int) -> np.ndarray | None:
     source = step.inputs[port]
     if source is None:
@@ -98,8 +137,11 @@ def _first_value(series: np.ndarray) -> int | None:
     return int(present.argmax()) if present.any() else None
 
 
-def _warm_up_warning(operation: Operation, step: Step, inputs: dict[str, np.ndarray | None], n: int) -> str | None:
-    """A warning when the bars end before the node's first value (e.g. an SMA(200) on 150 bars)."""
+def _warm_up_shortfall(
+    operation: Operation, step: Step, inputs: dict[str, np.ndarray | None], n: int
+) -> tuple[str, int] | None:
+    """The node described and the bars its first value needs, when the bars end before it (e.g. an SMA(200)
+    on 150 bars): the warning's content."""
     lookback = operation.lookback(step.hints, step.params)
     if lookback <= 0:
         return None
@@ -109,5 +151,4 @@ def _warm_up_warning(operation: Operation, step: Step, inputs: dict[str, np.ndar
     needed = max(starts, default=0) + lookback + 1
     if needed <= n:
         return None
-    name = operation.describe(step.hints, step.params)
-    return f"Not enough bars for {name} (node {step.node_id}): {n} bars, {needed} needed for the first value."
+    return operation.describe(step.hints, step.params), needed

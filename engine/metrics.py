@@ -23,6 +23,7 @@ conventions are the same (JSON numbers, None, `_pct` in percent), losses negativ
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -70,16 +71,56 @@ BACKTESTING_PY_NAMES: dict[str, str] = {
 }
 
 
-def metrics_summary(
-    bars: Bars, simulation: Simulation, *, risk_free_rate: float = 0.0, first_trading_bar: int = 0
-) -> dict[str, Any]:
-    """The headline figures of `simulation` over `bars`, keyed as BACKTESTING_PY_NAMES lists them."""
+@dataclass(frozen=True)
+class BarsBasis:
+    """What metrics_summary needs of the bars alone, so that a sweep backtesting many strategies on the same
+    bars computes it once (`bars_basis`): the timestamps and closes, the bar interval, the calendar periods of
+    the Sharpe ratio, and the market's centred log returns for the beta."""
+
+    ts: np.ndarray
+    close: np.ndarray
+    period: float
+    annual_days: int
+    period_ends: np.ndarray  # the last bar of each calendar period that has bars
+    market_log_returns: np.ndarray  # centred (mean subtracted)
+    market_variance: float  # the dot product of market_log_returns with itself
+
+
+def bars_basis(bars: Bars) -> BarsBasis:
     ts = np.asarray(bars.timestamp, dtype=np.int64)
     close = np.asarray(bars.close, dtype=np.float64)
+    period = _bar_period_ns(ts)
+    annual_days, period_ends = _period_ends(ts, period)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        market_log_returns = np.diff(np.log(close)) if len(close) >= 3 else np.empty(0)
+        market_log_returns -= market_log_returns.mean() if len(market_log_returns) else 0.0
+    return BarsBasis(
+        ts=ts,
+        close=close,
+        period=period,
+        annual_days=annual_days,
+        period_ends=period_ends,
+        market_log_returns=market_log_returns,
+        market_variance=float(np.dot(market_log_returns, market_log_returns)),
+    )
+
+
+def metrics_summary(
+    bars: Bars,
+    simulation: Simulation,
+    *,
+    risk_free_rate: float = 0.0,
+    first_trading_bar: int = 0,
+    basis: BarsBasis | None = None,
+) -> dict[str, Any]:
+    """The headline figures of `simulation` over `bars`, keyed as BACKTESTING_PY_NAMES lists them.
+    `basis` is `bars_basis(bars)`, when the caller has it already."""
+    if basis is None:
+        basis = bars_basis(bars)
+    ts, close, period = basis.ts, basis.close, basis.period
     equity = simulation.equity
     trades = simulation.trades
     n = len(equity)
-    period = _bar_period_ns(ts)
 
     with np.errstate(divide="ignore", invalid="ignore"):
         dd = 1 - equity / np.maximum.accumulate(equity)
@@ -94,7 +135,7 @@ def metrics_summary(
         total_return = (equity[-1] - equity[0]) / equity[0] * 100
         buy_hold = (close[-1] - close[first_trading_bar]) / close[first_trading_bar] * 100
 
-        annual_days, period_returns = _period_returns(ts, equity, period)
+        annual_days, period_returns = basis.annual_days, _period_returns(equity, basis.period_ends)
         gmean = _geometric_mean(period_returns)
         ann_return = (1 + gmean) ** annual_days - 1
         variance = period_returns.var(ddof=1) if len(period_returns) > 1 else np.nan
@@ -107,7 +148,7 @@ def metrics_summary(
         sortino = (ann_return - risk_free_rate) / (downside * np.sqrt(annual_days))
         max_dd = -np.nan_to_num(dd.max())
         calmar = ann_return / (-max_dd or np.nan)
-        beta = _beta(equity, close)
+        beta = _beta(equity, basis)
         alpha = total_return - risk_free_rate * 100 - beta * (buy_hold - risk_free_rate * 100)
 
         pnl = trades.pnl
@@ -376,8 +417,8 @@ def _drawdown_durations_and_peaks(dd: np.ndarray, ts: np.ndarray) -> tuple[np.nd
     return (ts[stop] - ts[start]).astype(np.float64), peaks
 
 
-def _period_returns(ts: np.ndarray, equity: np.ndarray, period_ns: float) -> tuple[int, np.ndarray]:
-    """Annual periods and the returns of the equity's last value in each calendar period.
+def _period_ends(ts: np.ndarray, period_ns: float) -> tuple[int, np.ndarray]:
+    """Annual periods, and the last bar of each calendar period that has bars.
 
     backtesting.py resamples the equity by calendar day, unless the bars are weekly, monthly or yearly, and
     annualises daily returns with 365 days when the bars include weekends (more than 60 % of the 2/7 share a
@@ -400,10 +441,14 @@ def _period_returns(ts: np.ndarray, equity: np.ndarray, period_ns: float) -> tup
         on_weekend = (np.arange(first_day, last_day + 1) + 3) % 7 >= 5  # 1970-01-01 was a Thursday (Monday = 0)
         annual = 365 if bars_per_day[on_weekend].sum() / len(ts) > 2 / 7 * 0.6 else 252
     starts = np.searchsorted(ts, edges)  # first bar of each period; the last edge is past the last bar
-    last_bars = starts[1:][starts[1:] > starts[:-1]] - 1  # the last bar of each period that has bars
-    values = equity[last_bars]
+    return annual, starts[1:][starts[1:] > starts[:-1]] - 1
+
+
+def _period_returns(equity: np.ndarray, period_ends: np.ndarray) -> np.ndarray:
+    """The returns of the equity's last value in each calendar period (see `_period_ends`)."""
+    values = equity[period_ends]
     returns = values[1:] / values[:-1] - 1
-    return annual, returns[~np.isnan(returns)]
+    return returns[~np.isnan(returns)]
 
 
 def _geometric_mean(returns: np.ndarray) -> float:
@@ -413,16 +458,14 @@ def _geometric_mean(returns: np.ndarray) -> float:
     return float(np.exp(np.log(growth).sum() / (len(growth) or np.nan)) - 1)
 
 
-def _beta(equity: np.ndarray, close: np.ndarray) -> float:
+def _beta(equity: np.ndarray, basis: BarsBasis) -> float:
     """Covariance of the equity's and the market's log returns over the market's variance (backtesting.py's
     np.cov ratio, computed without building the covariance matrix)."""
     if len(equity) < 3:
         return math.nan
     equity_log_returns = np.diff(np.log(equity))
-    market_log_returns = np.diff(np.log(close))
     equity_log_returns -= equity_log_returns.mean()
-    market_log_returns -= market_log_returns.mean()
-    return float(np.dot(equity_log_returns, market_log_returns) / np.dot(market_log_returns, market_log_returns))
+    return float(np.dot(equity_log_returns, basis.market_log_returns) / basis.market_variance)
 
 
 def _mean(values: np.ndarray) -> float:

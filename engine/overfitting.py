@@ -80,8 +80,8 @@ def probabilistic_sharpe_ratio(
 def expected_max_sharpe(sharpe_variance: float, n_trials: int) -> float:
     """The Sharpe ratio the best of `n_trials` independent trials reaches by luck alone when every trial's
     true Sharpe ratio is zero and the estimates vary with `sharpe_variance` across trials ([DSR], the
-    expected maximum SR0 of N trials, the "False Strategy" theorem; after Bailey, Borwein, López de Prado & Zhu 2014, "Pseudo-Mathematics and
-    Financial Charlatanism", Notices of the AMS 61(5), Proposition 1):
+    expected maximum SR0 of N trials, the "False Strategy" theorem; after Bailey, Borwein, López de Prado &
+    Zhu 2014, "Pseudo-Mathematics and Financial Charlatanism", Notices of the AMS 61(5)):
 
         SR0 = sqrt(V[SR_n]) ((1 - gamma) Z⁻¹[1 - 1/N] + gamma Z⁻¹[1 - 1/(N e)])
 
@@ -145,6 +145,9 @@ def deflated_sharpe_of_best(moments: np.ndarray, best: int | None = None) -> Def
 
     The trials are the combinations whose Sharpe ratio is defined; their number and the variance (ddof=1) of
     their Sharpe ratios set SR0 ([DSR]). `best` defaults to the combination of the highest Sharpe ratio.
+    N counts every combination, though neighbouring combinations of a grid trade alike: [DSR] would count
+    the effective independent trials instead (fewer, so a higher DSR); counting all of them errs on the side
+    of caution.
     """
     n, _mean, _std, sharpe, skew, kurtosis = moments_to_stats(moments)
     defined = np.isfinite(sharpe)
@@ -254,8 +257,8 @@ def pbo_cscv(blocks: np.ndarray, *, S: int | None = None) -> PBOResult:
     procedure), with the Sharpe ratio as the performance measure.
 
     `blocks` has shape (N combinations, B blocks, 3): n, Σr, Σr² of each combination's per-bar returns over
-    each of B consecutive, equal-length blocks of the full window (CSCV splits the T x N matrix of returns
-    into S such sub-matrices). `S` (even, >= 4) defaults to B; a smaller S must divide B and merges
+    each of B consecutive blocks of the full window, of equal length or within a bar of it as np.array_split
+    cuts them (CSCV splits the T x N matrix of returns into S equal sub-matrices). `S` (even, 4 to CSCV_MAX_BLOCKS) defaults to B; a smaller S must divide B and merges
     consecutive blocks. Each of the C(S, S/2) splits takes S/2 blocks as the in-sample set J and the others
     as its complement J̄; every combination's Sharpe ratio on each comes from the summed stats (no T x N
     matrix needed); n* is the in-sample best, ω̄_c its relative rank out of sample, rank / (N + 1) with rank
@@ -280,9 +283,11 @@ def pbo_cscv(blocks: np.ndarray, *, S: int | None = None) -> PBOResult:
         raise ValueError(f"S (the number of CSCV blocks) must be even, from 4 to {CSCV_MAX_BLOCKS}, got {S}")
     if n_blocks % S:
         raise ValueError(f"S={S} must divide the number of blocks, {n_blocks}")
+    if not np.all(np.isfinite(blocks)):
+        raise ValueError("blocks must hold finite numbers only (a NaN return makes every Sharpe ratio unknown)")
     blocks = blocks.reshape(n_combinations, S, n_blocks // S, 3).sum(axis=2)
-    if np.any(blocks[:, :, 0] < 1):
-        raise ValueError("every CSCV block must hold at least one bar")
+    if np.any(blocks[:, :, 0] < 2):
+        raise ValueError("every CSCV block must hold at least 2 bars")
 
     # Each split's in-sample half is S/2 of the S blocks. Its sums are those of its blocks among the first S/2
     # plus those among the last S/2, read from the sums of every subset of either group (2^(S/2) rows each),
@@ -492,7 +497,10 @@ def overfitting_verdict(dsr: float | None, pbo: float | None, *, n_trials: int) 
     if pbo is not None and not 0.0 <= pbo <= 1.0:
         raise ValueError(f"pbo must be a probability in [0, 1], got {pbo:g}")
     if dsr is None and pbo is None:
-        return "No verdict: neither the deflated Sharpe ratio nor the probability of backtest overfitting could be computed."
+        return (
+            "No verdict: neither the deflated Sharpe ratio nor the probability of backtest overfitting could be "
+            "computed."
+        )
     trials = f"{n_trials:,} trial" + ("" if n_trials == 1 else "s")
     luck = None if dsr is None else f"{_percent(dsr)} probability the true Sharpe ratio is above zero after {trials}"
     splits = None if pbo is None else f"{_percent(pbo)} of splits pick a below-median out-of-sample winner"
@@ -500,6 +508,7 @@ def overfitting_verdict(dsr: float | None, pbo: float | None, *, n_trials: int) 
     lucky = dsr is not None and dsr < DSR_DOUBTFUL
     overfit = pbo is not None and pbo >= PBO_OVERFIT
     holds = pbo is not None and pbo < PBO_SOUND
+    few = "no split picks a below-median out-of-sample winner" if pbo == 0.0 else f"only {splits}"
 
     if overfit and skill:
         return f"Mixed: the best Sharpe ratio is unlikely to be luck ({luck}), but {splits}."
@@ -508,14 +517,14 @@ def overfitting_verdict(dsr: float | None, pbo: float | None, *, n_trials: int) 
     if skill:
         verdict = f"The best Sharpe ratio is unlikely to be luck: {luck}."
         if holds:
-            return verdict + f" It holds out of sample: only {splits}."
+            return verdict + f" It holds out of sample: {few}."
         return verdict + (f" But {splits}." if splits else "")
     if lucky and holds:
-        return f"Mixed: the choice holds out of sample (only {splits}), but the best Sharpe ratio may be luck: only {luck}."
+        return f"Mixed: the choice holds out of sample ({few}), but the best Sharpe ratio may be luck: only {luck}."
     if lucky:
-        return f"Likely luck: only {luck}." + (f" And {splits}." if splits else "")
+        return f"Likely luck: only {luck}." + (f" {splits}." if splits else "")
     if holds:
-        return f"Holds out of sample: only {splits}." + (f" But only {luck}." if luck else "")
+        return f"Holds out of sample: {few}." + (f" But only {luck}." if luck else "")
     return "Inconclusive: " + "; ".join(part for part in (luck, splits) if part) + "."
 
 

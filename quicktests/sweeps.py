@@ -76,17 +76,21 @@ HEADLINE_METRICS = (
     "expectancy_pct",
 )
 N_BLOCKS = 16  # equal slices of the data for the Probability of Backtest Overfitting (CSCV)
+_EFFICIENCY_METRICS = ("return_ann_pct",)  # what the walk-forward efficiency compares
 
 
 @dataclass(frozen=True)
 class SweepPlan:
     """What the chunks run: the combinations in order, cut into chunks; the bar windows (the whole range
-    first, then each walk-forward fold's in-sample and out-of-sample windows)."""
+    first, then each walk-forward fold's in-sample and out-of-sample windows); the metrics a chunk keeps of
+    each window (those the table shows and the choices need: the full metrics of the few combinations
+    chosen are computed again at the end, so 10,000 combinations over 11 windows stay a few MB)."""
 
     combinations: list[dict[str, Any]]
     chunk_size: int
     windows: list[tuple[int, int]]
     folds: list[tuple[int, int, int, int]]
+    metrics: list[str]
 
     @property
     def chunk_count(self) -> int:
@@ -101,6 +105,7 @@ class SweepPlan:
             "chunk_size": self.chunk_size,
             "windows": self.windows,
             "folds": self.folds,
+            "metrics": self.metrics,
         }
 
     @classmethod
@@ -110,6 +115,7 @@ class SweepPlan:
             chunk_size=data["chunk_size"],
             windows=[tuple(w) for w in data["windows"]],
             folds=[tuple(f) for f in data["folds"]],
+            metrics=data["metrics"],
         )
 
 
@@ -144,6 +150,9 @@ def sweep_start(*, quicktest: QuickTest, queue: str | None) -> None:
         chunk_size=max(settings.SWEEP_CHUNK_SIZE, 1),
         windows=windows,
         folds=folds,
+        metrics=list(
+            dict.fromkeys((*_table_metrics(spec), *(c.metric for c in spec.metric_constraints), *_EFFICIENCY_METRICS))
+        ),
     )
     _write_json(plan_path(quicktest.pk), plan.as_dict())
     options = {"queue": queue} if queue else {}
@@ -280,26 +289,39 @@ def heatmap(rows: list[dict[str, Any]], *, x: str, y: str, metric: str, statisti
 
 
 def _run_chunk(quicktest: QuickTest, plan: SweepPlan, index: int) -> list[dict[str, Any]]:
-    owner = get_user_model().objects.get(pk=quicktest.user_id)
-    results = run_sweep(
-        quicktest.logic_flow_snapshot,
-        _bars(quicktest),
-        plan.chunk(index),
-        config=backtest_config(quicktest.test_config),
-        base_parameters=quicktest.parameters_snapshot,
-        catalogue=quicktest_catalogue(owner),
-        windows=plan.windows,
-        n_blocks=N_BLOCKS,
-    )
+    results = _run(quicktest, plan.chunk(index), plan.windows)
     return [
         {
             "parameters": row.parameters,
-            "metrics": row.metrics,
+            "metrics": [{key: metrics.get(key) for key in plan.metrics} for metrics in row.metrics],
             "moments": np.asarray(row.moments, dtype=float).tolist(),
             "blocks": np.asarray(row.blocks, dtype=float).tolist(),
         }
         for row in results
     ]
+
+
+def _run(quicktest: QuickTest, combinations: list[dict[str, Any]], windows: list[tuple[int, int]]):
+    owner = get_user_model().objects.get(pk=quicktest.user_id)
+    return run_sweep(
+        quicktest.logic_flow_snapshot,
+        _bars(quicktest),
+        combinations,
+        config=backtest_config(quicktest.test_config),
+        base_parameters=quicktest.parameters_snapshot,
+        catalogue=quicktest_catalogue(owner),
+        windows=windows,
+        n_blocks=N_BLOCKS,
+    )
+
+
+def _full_metrics(quicktest: QuickTest, parameters: dict[str, Any], windows: list[tuple[int, int]]) -> list[dict]:
+    """The whole metrics_summary of one combination on each window (as its chunk computed them)."""
+    return _run(quicktest, [parameters], windows)[0].metrics
+
+
+def _table_metrics(spec: SweepSpec) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*HEADLINE_METRICS, spec.objective.metric)))
 
 
 def _bars(quicktest: QuickTest) -> Bars:
@@ -343,7 +365,8 @@ def _assemble(
             )
         )
     best = rows[order[0]]
-    keep = tuple(dict.fromkeys((*HEADLINE_METRICS, objective.metric)))
+    best_metrics = _full_metrics(quicktest, best["parameters"], [plan.windows[0]])[0]
+    keep = _table_metrics(spec)
     table = [
         {
             "rank": rank + 1,
@@ -359,13 +382,13 @@ def _assemble(
         "parameters": {name: list(values) for name, values in spec.parameters.items()},
         "objective": {"metric": objective.metric, "goal": objective.goal},
         "metrics": list(keep),
-        "best": {"rank": 1, "parameters": best["parameters"], "metrics": best["metrics"][0]},
+        "best": {"rank": 1, "parameters": best["parameters"], "metrics": best_metrics},
         "top": table[:10],
         "overfitting": _overfitting(rows, order[0]),
-        "walk_forward": _walk_forward(quicktest, spec, plan, rows, eligible) if plan.folds else None,
+        "walk_forward": _walk_forward(quicktest, spec, plan, rows) if plan.folds else None,
     }
     test_result = {"sweep": summary, "rows_file": _write_rows(quicktest.pk, table)}
-    return test_result, best["metrics"][0]
+    return test_result, best_metrics
 
 
 def _overfitting(rows: list[dict[str, Any]], best: int) -> dict[str, Any]:
@@ -391,9 +414,7 @@ def _overfitting(rows: list[dict[str, Any]], best: int) -> dict[str, Any]:
     }
 
 
-def _walk_forward(
-    quicktest: QuickTest, spec: SweepSpec, plan: SweepPlan, rows: list[dict[str, Any]], eligible_full: list[bool]
-) -> dict[str, Any]:
+def _walk_forward(quicktest: QuickTest, spec: SweepSpec, plan: SweepPlan, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Each fold's best in-sample combination and its figures in and out of sample; the stitched
     out-of-sample run of the chosen combinations and its metrics; the walk-forward efficiency."""
     objective = spec.objective
@@ -404,14 +425,17 @@ def _walk_forward(
         pool = candidates or list(range(len(rows)))
         best = min(pool, key=lambda i: (objective.sort_key(rows[i]["metrics"][in_window]), i))
         chosen.append(rows[best]["parameters"])
+        in_metrics, out_metrics = _full_metrics(
+            quicktest, rows[best]["parameters"], [plan.windows[in_window], plan.windows[out_window]]
+        )
         folds.append(
             {
                 "fold": k + 1,
                 "in_sample": {"start_bar": is_start, "stop_bar": is_stop},
                 "out_of_sample": {"start_bar": oos_start, "stop_bar": oos_stop},
                 "parameters": rows[best]["parameters"],
-                "in_sample_metrics": rows[best]["metrics"][in_window],
-                "out_of_sample_metrics": rows[best]["metrics"][out_window],
+                "in_sample_metrics": in_metrics,
+                "out_of_sample_metrics": out_metrics,
             }
         )
     stitched = _stitched_out_of_sample(quicktest, plan.folds, chosen)

@@ -248,7 +248,12 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # A message taken by a worker that died (SIGKILL, lost machine) is delivered again after this long; it
     # must exceed the longest task (a retention job's RETENTION_TASK_TIME_LIMIT, a sweep chunk's limit).
     _REDELIVERY_AFTER = env.int("CELERY_VISIBILITY_TIMEOUT", default=20 * 60)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _REDELIVERY_AFTER}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": _REDELIVERY_AFTER,
+        # Every worker looks for such messages this often (kombu's default looks every 100 s).
+        "unacked_restore_interval": max(1, min(10, _REDELIVERY_AFTER // 2)),
+        "unacked_restore_throttle": 1,
+    }
 else:
     _DEFAULT_RESULT_BACKEND = ""
 # Task results are kept only where a task asks for them (ops health checks: strategy_builder/tasks.py; the

@@ -160,6 +160,20 @@ def test_dsr_of_the_best_sweep_row_from_power_sums():
 
     idle = deflated_sharpe_of_best(power_sums(returns), best=3)
     assert idle.dsr is None and "never traded" in idle.reason
+    nothing = deflated_sharpe_of_best(power_sums(np.zeros((100, 4))))
+    assert nothing.dsr is None and nothing.n_trials == 0 and "never traded" in nothing.reason
+
+
+def test_dsr_of_the_only_trial_is_its_psr_against_zero():
+    rng = np.random.default_rng(8)
+    column = rng.normal(0.001, 0.01, size=(500, 1))
+    result = deflated_sharpe_of_best(power_sums(column))
+    sharpe = column.mean() / column.std(ddof=1)
+    expected = probabilistic_sharpe_ratio(
+        sharpe, 0.0, 500, float(stats.skew(column[:, 0])), float(stats.kurtosis(column[:, 0], fisher=False))
+    )
+    assert result.n_trials == 1 and result.benchmark == 0.0 and result.sharpe_variance == 0.0
+    assert result.dsr == pytest.approx(expected, rel=1e-9)
 
 
 # -- Moments ----------------------------------------------------------------------------------------------
@@ -271,12 +285,13 @@ def test_pbo_of_one_genuinely_better_strategy_is_near_zero():
     assert result.probability_of_loss < 0.01
 
 
-def loop_cscv(returns: np.ndarray, S: int) -> dict[str, np.ndarray]:
+def loop_cscv(returns: np.ndarray, S: int, *, near_equal: bool = False) -> dict[str, np.ndarray]:
     """CSCV written out as the paper lists it: cut M into S row blocks, and for every choice of S/2 of them
     concatenate the rows, take each column's Sharpe ratio, the in-sample best, its out-of-sample rank (scipy's
-    average ranks), ω = rank / (N + 1) and λ = ln(ω / (1 - ω))."""
+    average ranks), ω = rank / (N + 1) and λ = ln(ω / (1 - ω)). `near_equal` cuts the blocks as np.array_split
+    (every bar kept, lengths within one bar) instead of dropping the last T mod S bars."""
     length = len(returns) // S
-    parts = [returns[k * length : (k + 1) * length] for k in range(S)]
+    parts = np.array_split(returns, S) if near_equal else [returns[k * length : (k + 1) * length] for k in range(S)]
 
     def sharpe(matrix: np.ndarray) -> np.ndarray:
         std = matrix.std(axis=0, ddof=1)
@@ -304,6 +319,7 @@ def test_pbo_matches_a_loop_over_splits(S, n_combinations, seed):
     returns = rng.normal(0.0002, 0.01, size=(S * 37 + 3, n_combinations))  # 3 bars past the last whole block
     returns[:, 0] = 0.0  # never trades: Sharpe ratio 0 in every half
     returns[: S * 37 // 2, 1] += 0.004  # good in the first half of the data only
+    returns[:, 2] = returns[:, 1]  # its twin (parameters that trade alike): ties, ranked on average
     expected = loop_cscv(returns, S)
     result = pbo_cscv_from_returns(returns, S)
 
@@ -315,6 +331,19 @@ def test_pbo_matches_a_loop_over_splits(S, n_combinations, seed):
     slope, intercept = np.polyfit(expected["is"], expected["oos"], 1)
     assert result.degradation_slope == pytest.approx(slope, rel=1e-7)
     assert result.degradation_intercept == pytest.approx(intercept, rel=1e-7, abs=1e-12)
+
+
+def test_pbo_of_blocks_cut_as_the_sweep_cuts_them():
+    # engine.sweep reports np.array_split blocks: 803 bars in 8 blocks of 101 (three) and 100 (five) bars.
+    rng = np.random.default_rng(9)
+    returns = rng.normal(0.0001, 0.01, size=(803, 12))
+    blocks = np.array(
+        [[[len(part), part.sum(), (part * part).sum()] for part in np.array_split(column, 8)] for column in returns.T]
+    )
+    result = pbo_cscv(blocks)
+    expected = loop_cscv(returns, 8, near_equal=True)
+    np.testing.assert_allclose(result.logits, expected["logits"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(result.out_of_sample_sharpe, expected["oos"], rtol=1e-9)
 
 
 def test_pbo_merges_consecutive_blocks_into_S():
@@ -334,12 +363,20 @@ def test_pbo_merges_consecutive_blocks_into_S():
         ((5, 12, 3), 8, "S=8 must divide the number of blocks, 12"),
         ((1, 8, 3), None, "at least 2 combinations, got 1"),
         ((5, 8, 2), None, r"shape \(combinations, blocks, 3"),
+        ((5, 8, 3), 8, "at least 2 bars"),
     ],
 )
 def test_pbo_refuses_bad_blocks(shape, S, message):
     blocks = np.ones(shape)
     with pytest.raises(ValueError, match=message):
         pbo_cscv(blocks, S=S)
+
+
+def test_pbo_refuses_unknown_returns():
+    blocks = cscv_blocks(np.random.default_rng(0).normal(size=(80, 3)), 8)
+    blocks[1, 4, 1] = np.nan
+    with pytest.raises(ValueError, match="finite numbers only"):
+        pbo_cscv(blocks)
 
 
 # -- Walk-forward analysis --------------------------------------------------------------------------------
@@ -472,7 +509,22 @@ def test_walk_forward_efficiency_without_in_sample_profit():
             "50 trials.",
         ),
         (0.001, None, 1, "Likely luck: only < 1 % probability the true Sharpe ratio is above zero after 1 trial."),
-        (None, 0.0, 10, "Holds out of sample: only 0 % of splits pick a below-median out-of-sample winner."),
+        (
+            0.30,
+            0.35,
+            20,
+            "Likely luck: only 30 % probability the true Sharpe ratio is above zero after 20 trials. 35 % of splits "
+            "pick a below-median out-of-sample winner.",
+        ),
+        (
+            0.80,
+            0.10,
+            10,
+            "Holds out of sample: only 10 % of splits pick a below-median out-of-sample winner. But only 80 % "
+            "probability the true Sharpe ratio is above zero after 10 trials.",
+        ),
+        (None, 0.0, 10, "Holds out of sample: no split picks a below-median out-of-sample winner."),
+        (None, 0.004, 10, "Holds out of sample: only < 1 % of splits pick a below-median out-of-sample winner."),
         (
             0.80,
             0.30,

@@ -48,7 +48,9 @@ def dataset(db):
 
 def hourly_dataset(bar_count: int = 1_000):
     bars = generate_bars(bar_count, seed=11, freq="1h")
-    return dataset_create(bars=bars, name="Hourly", symbol="SYNTH", timeframe=Timeframe.HOUR_1, user_id=None, source="tests")
+    return dataset_create(
+        bars=bars, name="Hourly", symbol="SYNTH", timeframe=Timeframe.HOUR_1, user_id=None, source="tests"
+    )
 
 
 @pytest.fixture

@@ -63,7 +63,31 @@ QUICK_TEST = [
             "parameters": {"fast": 12},
         },
         f"{_REPLACE}s: a strategy of yours and a dataset (yours or a shared one).",
-    )
+    ),
+    _request(
+        "Sweep the reference strategy's parameters, with walk-forward analysis",
+        {
+            "instance": EXAMPLE_INSTANCE_ID,
+            "test_name": "Reference sweep",
+            "test_config": {
+                "dataset": EXAMPLE_DATASET_ID,
+                **REFERENCE_CONFIG,
+                "sweep": {
+                    "parameters": {"fast": {"values": [5, 10, 20]}, "slow": {"start": 20, "stop": 100, "step": 20}},
+                    "sample": None,
+                    "objective": {"metric": "sharpe_ratio", "goal": "max"},
+                    "constraints": [
+                        {"left": "fast", "op": "<", "right": "slow"},
+                        {"metric": "trades", "op": ">=", "value": 1},
+                    ],
+                    "walk_forward": {"folds": 2, "in_sample": 0.75, "anchored": False},
+                },
+            },
+        },
+        f"{_REPLACE}s. Poll the test: `progress` counts the combinations done; once COMPLETED, `result.sweep` has "
+        "the best combination, the folds and the overfitting verdict, `rows/` the table and `heatmap/?x=fast&y=slow` "
+        "the heatmap. Run a row as an ordinary quick test by posting its `parameters` without `sweep`.",
+    ),
 ]
 CODE_GENERATION = [
     _request(
