@@ -73,6 +73,7 @@ def test_the_optimise_dialog_counts_combinations_puts_a_bad_step_beside_its_fiel
     strategy = _strategy(trader, REFERENCE, REFERENCE_PARAMS)
     sign_in(page, live_server, trader)
     open_editor(page, live_server, strategy)
+    _shot(page, "editor-bar-1400")
 
     page.get_by_role("button", name="Optimise").click()
     dialog = page.get_by_role("dialog", name="Optimise the parameters")
@@ -129,6 +130,7 @@ def test_the_dialog_on_a_phone_stacks_its_fields(page: Page, live_server, trader
     strategy = _strategy(trader, REFERENCE, REFERENCE_PARAMS)
     sign_in(page, live_server, trader)
     open_editor(page, live_server, strategy)
+    _shot(page, "editor-bar-390")
     page.get_by_role("button", name="Optimise").click()
     dialog = page.get_by_role("dialog", name="Optimise the parameters")
     dialog.get_by_test_id("sweep-param-fast").get_by_label("How to vary fast").select_option("range")
@@ -232,6 +234,7 @@ def test_use_these_parameters_writes_a_row_into_the_strategy(page: Page, live_se
     sweep = _sweep(trader, strategy, dataset, {"parameters": GRID, "constraints": [CONSTRAINT]})
     sign_in(page, live_server, trader)
     page.goto(f"{live_server.url}/tests/{sweep.pk}/")
+    expect(page.get_by_role("heading", name=re.compile("SMA cross"))).to_be_visible()
     row = page.get_by_test_id("combination-row").nth(2)
     third = sweeps.load_rows(sweep.test_result)[2]["parameters"]
     text = f"fast = {third['fast']}, slow = {third['slow']}"
@@ -279,9 +282,25 @@ def test_a_running_sweep_shows_its_progress_and_can_be_cancelled(
     expect(progress).to_contain_text("4 of 8 combinations done")
     expect(progress.locator("progress")).to_have_attribute("value", "4")
     expect(progress.locator("progress")).to_have_attribute("max", "8")
+    _shot(page, "sweep-running")
     page.get_by_role("button", name="Cancel the sweep").click()
     expect(page.get_by_role("heading", name=re.compile("SMA cross"))).to_contain_text("CANCELLED")
     assert QuickTest.objects.get(pk=sweep.pk).status == "CANCELLED"
+
+
+def test_a_failed_sweep_says_why_and_what_to_do(page: Page, live_server, trader, dataset, eager):
+    strategy = _strategy(trader, REFERENCE, REFERENCE_PARAMS)
+    impossible = {"metric": "trades", "op": ">=", "value": 100000}
+    sweep = _sweep(trader, strategy, dataset, {"parameters": GRID, "constraints": [CONSTRAINT, impossible]})
+    assert sweep.status == "FAILED"
+    sign_in(page, live_server, trader)
+
+    page.goto(f"{live_server.url}/tests/{sweep.pk}/")
+
+    failed = page.get_by_test_id("report-failed")
+    expect(failed).to_contain_text("none of the 8 combinations met the constraints on the results (trades >= 100000)")
+    expect(failed).to_contain_text("Fix what it names in the editor")
+    expect(page.get_by_test_id("verdict")).to_have_count(0)
 
 
 def test_another_users_sweep_answers_404(page: Page, live_server, trader, dataset, eager):

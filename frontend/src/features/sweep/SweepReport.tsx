@@ -85,6 +85,7 @@ export function SweepReport({ test }: { test: QuickTest }) {
   };
 
   const progress = test.progress;
+  const figures = test.metrics_summary as { start?: string; end?: string } | null;
   return (
     <div className="report sweep">
       <header className="report-head">
@@ -97,8 +98,8 @@ export function SweepReport({ test }: { test: QuickTest }) {
           </h1>
           <p className="report-meta" data-testid="report-meta">
             {dataset ? `${dataset.name} · ${dataset.symbol} · ${dataset.timeframe}` : "dataset"} ·{" "}
-            {when((test.metrics_summary as Record<string, string> | null)?.start ?? (config.start as string))}{" "}
-            → {when((test.metrics_summary as Record<string, string> | null)?.end ?? (config.end as string))}
+            {when(figures?.start ?? (config.start as string | undefined) ?? dataset?.first_timestamp)} →{" "}
+            {when(figures?.end ?? (config.end as string | undefined) ?? dataset?.last_timestamp)}
             <br />
             Sweep{sweep ? ` of ${sweep.combinations.toLocaleString()} combinations` : ""}, ranked by{" "}
             {objectiveText(config)}
