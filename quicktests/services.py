@@ -128,6 +128,41 @@ def quicktest_rerun(*, quicktest: QuickTest, actor: str) -> QuickTest:
     )
 
 
+def quicktest_run_combination(*, quicktest: QuickTest, parameters: Any, user) -> QuickTest:
+    """An ordinary quick test of one combination of a sweep: the sweep's flow, parameters and configuration
+    (less the sweep), with `parameters` (values of swept parameters) over them. Its report and trades are
+    those of that row of the sweep's table."""
+    sweep = quicktest.test_config.get("sweep")
+    if sweep is None:
+        raise EngineError(Problem(code="not_a_sweep", message="This quick test is not a sweep.", field="sweep"))
+    swept = sorted(sweep["parameters"])
+    if not isinstance(parameters, Mapping) or not parameters:
+        message = f"must be an object of values of the swept parameters ({', '.join(swept)})."
+        raise EngineError(Problem(code="invalid_type", message=message, field="parameters"))
+    unknown = [
+        Problem(
+            code="unknown_parameter",
+            message=f"{name!r} is not a parameter of this sweep (it sweeps {', '.join(swept)}).",
+            field=f"parameters.{name}",
+        )
+        for name in parameters
+        if name not in swept
+    ]
+    if unknown:
+        raise EngineError(unknown)
+    combination = ", ".join(f"{name} {value}" for name, value in parameters.items())
+    return _create(
+        owner=user,
+        instance=quicktest.instance,
+        flow=quicktest.logic_flow_snapshot,
+        parameters={**quicktest.parameters_snapshot, **parameters},
+        test_config={k: v for k, v in quicktest.test_config.items() if k != "sweep"},
+        test_name=f"{quicktest.test_name or 'Sweep'}: {combination}"[:255],
+        actor=actor_name(user),
+        problems=[],
+    )
+
+
 def _create(
     *,
     owner,

@@ -218,6 +218,11 @@ class QuickTestDetailSerializer(QuickTestListSerializer):
         return {key: value for key, value in result.items() if key not in ("trades_file", "rows_file")}
 
 
+@extend_schema_serializer(examples=examples.RUN_COMBINATION)
+class RunCombinationSerializer(StrictInputMixin, serializers.Serializer):
+    parameters = JSONField(help_text="Values of the sweep's parameters, e.g. a row's `parameters`.")
+
+
 class SweepRowSerializer(serializers.Serializer):
     rank = serializers.IntegerField(help_text="1 = the best (by the objective, eligible rows first).")
     parameters = JSONField(help_text="The combination: swept parameter name -> value.")

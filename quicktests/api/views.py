@@ -27,6 +27,7 @@ from .serializers import (
     QuickTestDetailSerializer,
     QuickTestListSerializer,
     QuickTestResultDownloadSerializer,
+    RunCombinationSerializer,
     SweepRowSerializer,
     TradeSerializer,
 )
@@ -150,6 +151,24 @@ class QuickTestViewSet(
             statistic=request.query_params.get("statistic", "best"),
         )
         return Response(HeatmapSerializer(data).data)
+
+    @extend_schema(
+        summary="Run one combination of a sweep as an ordinary quick test",
+        description="A new quick test (202, then poll it as any other) of the sweep's flow, parameters and "
+        "configuration (less the sweep) with the given values of swept parameters: a row's full report, "
+        "curves and trades. To keep the values, PATCH the strategy instance's `parameters`.",
+        request=RunCombinationSerializer,
+        responses={202: QuickTestCreatedSerializer, **error_responses(400, 404, 503)},
+    )
+    @action(detail=True, methods=["post"], url_path="run-combination")
+    def run_combination(self, request: Request, pk: str) -> Response:
+        quicktest = self.get_object()
+        serializer = RunCombinationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        created = services.quicktest_run_combination(
+            quicktest=quicktest, parameters=serializer.validated_data["parameters"], user=request.user
+        )
+        return Response(QuickTestCreatedSerializer(created).data, status=status.HTTP_202_ACCEPTED)
 
     # trades.csv and result.json are routed in urls.py: file names, not the router's `<action>/`.
     @extend_schema(

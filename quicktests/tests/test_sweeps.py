@@ -427,3 +427,36 @@ def test_a_strategy_of_another_user_cannot_be_swept(client, dataset, system_node
     response = _post(client, foreign, dataset, {"parameters": GRID})
     assert response.status_code == 400
     assert "instance" in {p["field"] for p in response.json()["error"]["problems"]}
+
+
+def test_run_combination_starts_a_quick_test_of_that_row_with_the_sweeps_snapshot(
+    client, strategy, dataset, django_capture_on_commit_callbacks
+):
+    quicktest_id = _run(client, strategy, dataset, {"parameters": GRID}, django_capture_on_commit_callbacks)
+    row = client.get(f"{URL}{quicktest_id}/rows/").json()["results"][2]
+    strategy.parameters = {"fast": 99, "slow": 100, "rsi_period": 3}  # edited since: the sweep's snapshot counts
+    strategy.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"{URL}{quicktest_id}/run-combination/", {"parameters": row["parameters"]}, format="json"
+        )
+    assert response.status_code == 202, response.json()
+    detail = client.get(f"{URL}{response.json()['id']}/").json()
+    assert detail["status"] == QuickTestStatus.COMPLETED
+    assert detail["parameters_snapshot"] == {"rsi_period": 14, **row["parameters"]}
+    assert "sweep" not in detail["test_config"]
+    assert {k: detail["metrics_summary"][k] for k in row["metrics"]} == row["metrics"]
+    assert detail["result"]["counts"]["trades"] == row["metrics"]["trades"]
+
+    refused = client.post(f"{URL}{quicktest_id}/run-combination/", {"parameters": {"rsi_period": 7}}, format="json")
+    assert refused.status_code == 400
+    assert [p["field"] for p in refused.json()["error"]["problems"]] == ["parameters.rsi_period"]
+    other = APIClient()
+    other.force_authenticate(UserFactory())
+    assert (
+        other.post(
+            f"{URL}{quicktest_id}/run-combination/", {"parameters": row["parameters"]}, format="json"
+        ).status_code
+        == 404
+    )

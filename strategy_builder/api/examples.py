@@ -89,6 +89,13 @@ QUICK_TEST = [
         "the heatmap. Run a row as an ordinary quick test by posting its `parameters` without `sweep`.",
     ),
 ]
+RUN_COMBINATION = [
+    _request(
+        "Run a row of a sweep as an ordinary quick test",
+        {"parameters": {"fast": 10, "slow": 40}},
+        "A row's `parameters` (from `rows/`, `top` or `best`), or any values of the swept parameters.",
+    )
+]
 CODE_GENERATION = [
     _request(
         "Generate the module of a strategy",

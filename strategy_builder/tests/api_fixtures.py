@@ -30,6 +30,9 @@ _KINDS = {
     "node-templates": "node_template",
 }
 
+# Quick-test actions about a sweep: their id is the caller's sweep (still PENDING: never run here).
+_SWEEP_ACTIONS = ("/run-combination/", "/rows/", "/heatmap/")
+
 
 @dataclass
 class ApiWorld:
@@ -41,6 +44,8 @@ class ApiWorld:
 
     def own_id(self, path: str) -> str:
         """The id of the caller's object of the kind `path` (an OpenAPI path template) is about."""
+        if path.endswith(_SWEEP_ACTIONS):
+            return self.own["sweep"]
         return self.own[_KINDS[path.removeprefix("/api/v1/").split("/")[0]]]
 
     def use_own_ids(self, case) -> None:
@@ -78,12 +83,22 @@ def _objects_of(user, *, instance_id: str | None = None, node_template_name: str
     )
     quicktest_services.quicktest_run(quicktest_id=quicktest.pk)
     QuickTestFactory(instance=instance)  # still PENDING: no metrics, times or result yet
+    sweep = quicktest_services.quicktest_create(
+        user=user,
+        instance_id=instance.pk,
+        test_config={
+            "dataset": dataset.pk,
+            "sweep": {"parameters": {"fast": {"values": [5, 10]}, "slow": {"values": [40]}}},
+        },
+        test_name="Sweep",
+    )
     generation, _ = codegen_generate(user=user, instance_id=instance.pk)
     return {
         "template": StrategyTemplateFactory(owner=user, description=None).pk,
         "instance": instance.pk,
         "dataset": dataset.pk,
         "quicktest": quicktest.pk,
+        "sweep": sweep.pk,
         "generation": generation.pk,
         "session": BuilderSessionFactory(
             owner=user, draft_logic_flow=reference_flow(), draft_parameters=reference_parameters()

@@ -561,6 +561,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/quick-tests/{id}/run-combination/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run one combination of a sweep as an ordinary quick test
+         * @description A new quick test (202, then poll it as any other) of the sweep's flow, parameters and configuration (less the sweep) with the given values of swept parameters: a row's full report, curves and trades. To keep the values, PATCH the strategy instance's `parameters`.
+         */
+        post: operations["v1_quick_tests_run_combination_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/quick-tests/{id}/trades/": {
         parameters: {
             query?: never;
@@ -1602,6 +1622,16 @@ export interface components {
          * @enum {string}
          */
         QuickTestStatusEnum: "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED";
+        /**
+         * @description Input serializers refuse keys they do not know, so a misspelt field is an error, not a silent no-op.
+         *
+         *     Unknown keys are reported together with every other problem in the body, each as an
+         *     ``unknown_field`` problem naming the key.
+         */
+        RunCombinationRequest: {
+            /** @description Values of the sweep's parameters, e.g. a row's `parameters`. */
+            parameters: unknown;
+        };
         RunInstructions: {
             /** @description The module's file name, as downloaded. */
             module: string;
@@ -4555,6 +4585,88 @@ export interface operations {
             };
             /** @description No such object among the caller's own. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_quick_tests_run_combination_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique value identifying this quick test. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunCombinationRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["RunCombinationRequest"];
+                "multipart/form-data": components["schemas"]["RunCombinationRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuickTestCreated"];
+                };
+            };
+            /** @description Invalid input: every problem is listed in `error.problems`, each with its field path. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the credentials do not permit this, or a session-authenticated write lacks its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such object among the caller's own. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not in a media type this operation reads. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The task queue is not reachable: nothing was started or stored; try again in a moment. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
