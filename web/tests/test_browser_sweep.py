@@ -216,6 +216,8 @@ def test_a_completed_sweep_shows_its_verdict_heatmap_table_and_folds_and_its_win
     _shot(page, "sweep-390")
     page.set_viewport_size({"width": 1400, "height": 900})
 
+    # The strategy changed since: the quick test still runs the sweep's own snapshot.
+    StrategyInstance.objects.filter(pk=strategy.pk).update(parameters={**REFERENCE_PARAMS, "rsi_period": 20})
     page.get_by_role("button", name="Open as a quick test").click()
     page.wait_for_url(lambda url: re.search(r"/tests/[0-9a-f-]{36}/$", url) and sweep.pk not in url)
     single = QuickTest.objects.exclude(pk=sweep.pk).get()
@@ -223,6 +225,7 @@ def test_a_completed_sweep_shows_its_verdict_heatmap_table_and_folds_and_its_win
     assert "sweep" not in single.test_config
     assert single.test_config["dataset"] == dataset.pk
     assert single.parameters_snapshot == {**REFERENCE_PARAMS, **best}
+    assert single.logic_flow_snapshot == sweep.logic_flow_snapshot
     assert single.status == "COMPLETED", single.error_message
     assert single.metrics_summary["sharpe_ratio"] == pytest.approx(summary["best"]["metrics"]["sharpe_ratio"])
     expect(page.get_by_role("region", name="Headline figures")).to_contain_text("Sharpe")

@@ -70,7 +70,7 @@ export function SweepReport({ test }: { test: QuickTest }) {
     busy,
     open: (combination) =>
       void act(`open:${combinationText(combination)}`, async () => {
-        const created = await openAsQuickTest(test, combination, name);
+        const created = await openAsQuickTest(test, combination);
         window.location.assign(`/tests/${created.id}/`);
       }),
     use: (combination) =>

@@ -102,16 +102,11 @@ export function combinationText(combination: Combination): string {
     .join(", ");
 }
 
-/** An ordinary quick test of one combination, on the sweep's data and settings: its full report. */
-export function openAsQuickTest(test: QuickTest, combination: Combination, strategyName: string) {
-  const { sweep: _, ...config } = (test.test_config ?? {}) as Record<string, unknown>;
-  return api<{ id: string }>("POST", QUICK_TESTS, {
-    body: {
-      instance: test.instance,
-      test_name: `${strategyName} · ${combinationText(combination)}`.slice(0, 255),
-      test_config: config,
-      parameters: { ...(test.parameters_snapshot as Combination | null), ...combination },
-    },
+/** An ordinary quick test of one combination, on the sweep's flow, parameters, data and settings (the
+ * API's run-combination): that row's full report and trades. */
+export function openAsQuickTest(test: QuickTest, combination: Combination) {
+  return api<{ id: string }>("POST", `${QUICK_TESTS}${test.id}/run-combination/`, {
+    body: { parameters: combination },
   });
 }
 
