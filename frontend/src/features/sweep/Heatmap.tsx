@@ -4,7 +4,7 @@ import { formatMetric, metricLabel } from "../../components/metrics";
 import { getHeatmap, type Heatmap as HeatmapData, type QuickTest, type SweepSummary } from "./api";
 
 /** Red (worst) through yellow to green (best), lighter at the ends' middle so the figures stay legible. */
-export function heatColor(share: number): string {
+function heatColor(share: number): string {
   const hue = Math.round(120 * share);
   return `hsl(${hue} 70% ${Math.round(72 - 18 * Math.abs(share - 0.5))}%)`;
 }
