@@ -162,6 +162,7 @@ def test_a_completed_sweep_shows_its_verdict_heatmap_table_and_folds_and_its_win
 
     expect(page.get_by_role("heading", name=re.compile("SMA cross"))).to_contain_text("COMPLETED")
     expect(page.get_by_test_id("report-meta")).to_contain_text("Minute bars · SYNTH · 1m")
+    expect(page.get_by_test_id("report-meta")).to_contain_text("capital 10,000.00 · commission 0.000 %")
     expect(page.get_by_test_id("report-meta")).to_contain_text("Sweep of 8 combinations, ranked by Sharpe ratio")
     verdict = page.get_by_test_id("verdict")
     expect(verdict).to_contain_text(summary["overfitting"]["verdict"])

@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { api } from "../../api/client";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { num, pct, when } from "../../components/format";
-import { formatMetric, metricLabel } from "../../components/metrics";
+import { configText, formatMetric, metricLabel } from "../../components/metrics";
 import {
   type Actions,
   applyParameters,
@@ -100,6 +100,8 @@ export function SweepReport({ test }: { test: QuickTest }) {
             {dataset ? `${dataset.name} · ${dataset.symbol} · ${dataset.timeframe}` : "dataset"} ·{" "}
             {when(figures?.start ?? (config.start as string | undefined) ?? dataset?.first_timestamp)} →{" "}
             {when(figures?.end ?? (config.end as string | undefined) ?? dataset?.last_timestamp)}
+            <br />
+            {configText(config)}
             <br />
             Sweep{sweep ? ` of ${sweep.combinations.toLocaleString()} combinations` : ""}, ranked by{" "}
             {objectiveText(config)}
