@@ -34,7 +34,7 @@ from .metrics import BACKTESTING_PY_NAMES
 
 # The grid is enumerated (to apply constraints and to sample) only up to this many points.
 MAX_GRID = 1_000_000
-MAX_FOLDS = 50
+MAX_FOLDS = 20  # each fold keeps two full metrics in the row: 5 folds make a row of some 36 KB
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
     "<=": operator.le,

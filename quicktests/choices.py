@@ -7,3 +7,15 @@ class QuickTestStatus(models.TextChoices):
     COMPLETED = "COMPLETED", "Completed"
     FAILED = "FAILED", "Failed"
     CANCELLED = "CANCELLED", "Cancelled"
+
+
+class ComparedInputKind(models.TextChoices):
+    """What an input of a comparison of quick tests is (quicktests.comparison)."""
+
+    STRATEGY = "strategy"
+    FLOW = "flow"
+    DATASET = "dataset"
+    START = "start"
+    END = "end"
+    CONFIG = "config"
+    PARAMETER = "parameter"

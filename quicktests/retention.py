@@ -31,6 +31,7 @@ from strategies.choices import StrategyStatus
 from strategy_builder.retention import RETENTION_TASK_OPTIONS, batches
 
 from .models import QuickTest
+from .sweeps import sweep_files_delete
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ def quicktests_archive(*, now: datetime | None = None, batch_size: int | None = 
 
 def quicktests_purge(*, now: datetime | None = None, batch_size: int | None = None) -> int:
     """Hard-delete tests older than QUICKTEST_DELETE_AFTER whose strategy instance is ARCHIVED, with
-    their archive and trades files (once the deletion is committed); the number deleted."""
+    their archive, trades and sweep files (once the deletion is committed); the number deleted."""
     now = now or timezone.now()
     due = QuickTest.all_objects.filter(
         instance__status=StrategyStatus.ARCHIVED, created_at__lt=now - settings.QUICKTEST_DELETE_AFTER
@@ -89,7 +90,8 @@ def quicktests_purge(*, now: datetime | None = None, batch_size: int | None = No
             )
             QuickTest.all_objects.filter(pk__in=[pk for pk, *_ in rows]).delete()
             files = [path for _, *paths in rows for path in paths if path]
-            transaction.on_commit(lambda files=files: _delete_files(files))
+            ids = [pk for pk, *_ in rows]
+            transaction.on_commit(lambda files=files, ids=ids: _delete_files(files, sweeps=ids))
         count += len(rows)
     return count
 
@@ -114,9 +116,11 @@ def _archive(quick_test: QuickTest, now: datetime) -> int:
     return QuickTest.all_objects.filter(pk=quick_test.pk).update(test_result=pointer, updated_at=now)
 
 
-def _delete_files(paths: list[str]) -> None:
+def _delete_files(paths: list[str], *, sweeps: list[str]) -> None:
     for path in paths:
         default_storage.delete(path)
+    for quicktest_id in sweeps:  # the working files a sweep stopped mid-way may have left
+        sweep_files_delete(quicktest_id)
 
 
 @shared_task(name="quicktests.archive_results", **RETENTION_TASK_OPTIONS)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
+
+from engine.limits import shown
 
 from .choices import QuickTestStatus
 from .models import QuickTest
@@ -25,6 +28,16 @@ def quicktest_get(*, user, quicktest_id: str) -> QuickTest:
         return quicktest_list(user=user).get(pk=quicktest_id)
     except QuickTest.DoesNotExist as exc:
         raise Http404(f"No quick test {quicktest_id!r}.") from exc
+
+
+def quicktest_get_many(*, user, quicktest_ids: Sequence[str]) -> list[QuickTest]:
+    """The user's tests `quicktest_ids`, in that order, with their strategies; 404 naming the ids not among
+    the user's tests (unknown, deleted or anyone else's alike)."""
+    found = quicktest_list(user=user).select_related("instance").in_bulk(quicktest_ids)
+    missing = [repr(shown(quicktest_id)) for quicktest_id in quicktest_ids if quicktest_id not in found]
+    if missing:
+        raise Http404(f"No quick test {', '.join(missing)} among yours.")
+    return [found[quicktest_id] for quicktest_id in quicktest_ids]
 
 
 def quicktest_trades(*, quicktest: QuickTest) -> list[dict]:

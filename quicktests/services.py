@@ -188,6 +188,8 @@ def _create(
         )
         sweep = spec.as_dict() if spec else None
         sweep_problems = [_under("test_config.sweep", problem) for problem in found]
+        if spec is not None and spec.walk_forward is not None and choice is not None:
+            sweep_problems += _walk_forward_problems(spec, choice)
     problems = [*problems, *config_problems, *sweep_problems, *flow_problems]
     if problems:
         raise EngineError(problems)
@@ -227,6 +229,17 @@ def _test_config_problems(owner, test_config: Any) -> tuple[tuple[_DataChoice | 
     except ConfigError as exc:
         problems += [_under("test_config", problem) for problem in exc.problems]
     return (choice, config), problems
+
+
+def _walk_forward_problems(spec, choice: _DataChoice) -> list[Problem]:
+    """Whether the chosen bars are enough for the sweep's walk-forward folds."""
+    from .sweeps import sweep_folds
+
+    try:
+        sweep_folds(spec, dataset_count_bars(choice.dataset, start=choice.start, end=choice.end))
+    except EngineError as exc:
+        return exc.problems
+    return []
 
 
 def _enqueue_or_withdraw(quicktest_id: str, *, owner, template_names: set[str]) -> None:

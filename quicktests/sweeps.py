@@ -52,7 +52,7 @@ from engine.overfitting import (
 )
 from engine.simulate import Simulation, Trades
 from engine.sweep import run_sweep, window_signals
-from engine.sweepspec import SweepSpec, read_sweep
+from engine.sweepspec import MAX_GRID, SweepSpec, read_sweep
 
 from .catalogue import quicktest_catalogue
 from .choices import QuickTestStatus
@@ -128,7 +128,7 @@ def sweep_spec(quicktest: QuickTest) -> SweepSpec:
     spec, problems = read_sweep(
         quicktest.test_config["sweep"],
         strategy_parameters=quicktest.parameters_snapshot,
-        max_combinations=max(settings.SWEEP_MAX_COMBINATIONS, 1),
+        max_combinations=MAX_GRID,  # what was accepted when it was posted, whatever the setting is now
     )
     if spec is None:
         raise EngineError([_under_sweep(p) for p in problems])
@@ -143,7 +143,7 @@ def sweep_start(*, quicktest: QuickTest, queue: str | None) -> None:
 
     spec = sweep_spec(quicktest)
     bars = _bars(quicktest)
-    folds = _folds(spec, len(bars))
+    folds = sweep_folds(spec, len(bars))
     windows = [(0, len(bars))] + [w for fold in folds for w in ((fold[0], fold[1]), (fold[2], fold[3]))]
     plan = SweepPlan(
         combinations=spec.combinations(quicktest.parameters_snapshot),
@@ -328,14 +328,17 @@ def _bars(quicktest: QuickTest) -> Bars:
     return quicktest_bars(quicktest)
 
 
-def _folds(spec: SweepSpec, n_bars: int) -> list[tuple[int, int, int, int]]:
+def sweep_folds(spec: SweepSpec, n_bars: int) -> list[tuple[int, int, int, int]]:
+    """The walk-forward folds of `spec` over `n_bars` bars ([] without walk-forward); EngineError naming
+    test_config.sweep.walk_forward when the bars are too few for them."""
     if spec.walk_forward is None:
         return []
     wf = spec.walk_forward
     try:
         folds = walk_forward_windows(n_bars, folds=wf.folds, in_sample=wf.in_sample, anchored=wf.anchored)
     except ValueError as exc:
-        raise EngineError(Problem("invalid_walk_forward", str(exc), field="test_config.sweep.walk_forward")) from exc
+        message = f"{exc}."
+        raise EngineError(Problem("invalid_walk_forward", message, field="test_config.sweep.walk_forward")) from exc
     return [tuple(int(v) for v in fold) for fold in folds]
 
 

@@ -222,6 +222,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StrategyStatusEnum": "strategies.choices.StrategyStatus",
         "QuickTestStatusEnum": "quicktests.choices.QuickTestStatus",
+        "ComparedInputKindEnum": "quicktests.choices.ComparedInputKind",
     },
 }
 

@@ -7,12 +7,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.decorators import method_decorator
 from django.views.decorators.csp import csp_override
 from django.views.generic import TemplateView
 
+from marketdata.choices import Timeframe
 from quicktests import selectors as quicktest_selectors
+from quicktests.comparison import compare_ids
 from strategies import selectors
 from strategies.models import StrategyInstance
 from strategy_builder.management.commands.bootstrap import CREDENTIALS_FILE
@@ -47,11 +50,8 @@ class StrategiesPageView(LoginRequiredMixin, TemplateView):
     template_name = "web/strategies.html"
 
 
-@method_decorator(csp_override(CHART_CSP), name="dispatch")
-class StrategyEditorPageView(LoginRequiredMixin, TemplateView):
-    """The visual editor of one of the user's strategies; anyone else's answers 404, as in the API."""
-
-    template_name = "web/editor.html"
+class OwnStrategyMixin:
+    """A page of one of the user's strategies (`instance_id` in the URL); anyone else's answers 404, as in the API."""
 
     def get_context_data(self, **kwargs):
         try:
@@ -65,10 +65,36 @@ class StrategyEditorPageView(LoginRequiredMixin, TemplateView):
         }
 
 
+@method_decorator(csp_override(CHART_CSP), name="dispatch")
+class StrategyEditorPageView(LoginRequiredMixin, OwnStrategyMixin, TemplateView):
+    """The visual editor of one of the user's strategies."""
+
+    template_name = "web/editor.html"
+
+
+class StrategyCodePageView(LoginRequiredMixin, OwnStrategyMixin, TemplateView):
+    """A strategy's code generations: history, module with its checks, diff between two, download."""
+
+    template_name = "web/code.html"
+
+
 class TestsPageView(LoginRequiredMixin, TemplateView):
     """The user's quick tests, filtered by the spec's common queries."""
 
     template_name = "web/tests.html"
+
+
+@method_decorator(csp_override(CHART_CSP), name="dispatch")
+class DatasetsPageView(LoginRequiredMixin, TemplateView):
+    """The user's datasets and the shared ones: list, upload a CSV, candle preview, download, delete."""
+
+    template_name = "web/datasets.html"
+
+    def get_context_data(self, **kwargs):
+        # The upload form offers the timeframes the API accepts, from the one list the API reads.
+        timeframes = [{"value": value, "label": label} for value, label in Timeframe.choices]
+        context = super().get_context_data(**kwargs)
+        return {**context, "timeframes": timeframes, "max_upload_bytes": settings.DATASET_UPLOAD_MAX_BYTES}
 
 
 @method_decorator(csp_override(CHART_CSP), name="dispatch")
@@ -80,3 +106,20 @@ class QuickTestReportPageView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         quicktest = quicktest_selectors.quicktest_get(user=self.request.user, quicktest_id=kwargs["quicktest_id"])
         return {**super().get_context_data(**kwargs), "quicktest": quicktest}
+
+
+@method_decorator(csp_override(CHART_CSP), name="dispatch")
+class QuickTestComparePageView(LoginRequiredMixin, TemplateView):
+    """2-4 of the user's quick tests side by side (`?ids=a,b`); a bad list of ids answers 400 saying what is
+    wrong, and anyone else's test 404, as in the API."""
+
+    template_name = "web/compare.html"
+
+    def get(self, request, *args, **kwargs):
+        try:
+            ids = compare_ids(request.GET.get("ids"))
+        except ValidationError as exc:
+            context = self.get_context_data(error=" ".join(exc.message_dict["ids"]))
+            return self.render_to_response(context, status=400)
+        quicktest_selectors.quicktest_get_many(user=request.user, quicktest_ids=ids)
+        return self.render_to_response(self.get_context_data(ids=",".join(ids)))

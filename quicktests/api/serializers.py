@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from engine.config import CONFIG_SCHEMA
 from engine.sweepspec import MAX_FOLDS, OBJECTIVE_METRICS, OPERATORS
+from quicktests.choices import ComparedInputKind, QuickTestStatus
 from quicktests.models import QuickTest
 from quicktests.retention import ArchivedResultMissing, quicktest_result
 from quicktests.sweeps import sweep_progress
@@ -304,3 +305,99 @@ class QuickTestResultDownloadSerializer(serializers.ModelSerializer):
 
     def get_test_result(self, quicktest: QuickTest) -> dict:
         return self.context["test_result"]
+
+
+_BACKTEST_CONFIG = openapi_3_0(CONFIG_SCHEMA)
+_BACKTEST_CONFIG = {
+    "type": "object",
+    "properties": _BACKTEST_CONFIG["properties"],
+    "required": list(_BACKTEST_CONFIG["properties"]),
+    "additionalProperties": False,
+}
+
+
+@extend_schema_field(_BACKTEST_CONFIG)
+class BacktestConfigField(serializers.JSONField):
+    """The engine's backtest configuration, every key present."""
+
+
+class StrategyRefSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+
+
+class DatasetRefSerializer(serializers.Serializer):
+    id = serializers.CharField(allow_null=True)
+    name = serializers.CharField(allow_null=True, help_text="null when the dataset is gone or no longer yours.")
+    symbol = serializers.CharField(allow_null=True)
+    timeframe = serializers.CharField(allow_null=True)
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "description": "Equity at the bars the engine kept (downsampled, peaks and troughs included), in step.",
+        "properties": {
+            "bar": {"type": "array", "items": {"type": "integer"}, "description": "Index of the bar in the range."},
+            "time": {"type": "array", "items": {"type": "string"}, "description": "The bar's time, ISO 8601 UTC."},
+            "equity": {"type": "array", "items": {"type": "number"}},
+        },
+        "required": ["bar", "time", "equity"],
+    }
+)
+class EquityCurveField(serializers.JSONField):
+    """Passed through as stored: thousands of numbers, each one a field would be slow for nothing."""
+
+
+class ComparedTestSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    test_name = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=QuickTestStatus.choices)
+    strategy = StrategyRefSerializer(help_text="The strategy instance tested.")
+    dataset = DatasetRefSerializer()
+    start = serializers.CharField(allow_null=True, help_text="First bar asked for (null: from the first bar).")
+    end = serializers.CharField(allow_null=True, help_text="Last bar asked for (null: to the last bar).")
+    config = BacktestConfigField(
+        help_text="The backtest configuration it ran with, every key present (defaults filled in); no dataset or range."
+    )
+    parameters_snapshot = ParametersField(help_text="The parameter values it ran with.")
+    flow_fingerprint = serializers.CharField(
+        help_text="12 hex digits of the SHA-256 of the flow it ran (node positions left out): equal flows, equal "
+        "fingerprints."
+    )
+    metrics_summary = JSONField(allow_null=True, help_text="The headline figures; null unless COMPLETED.")
+    equity_curve = EquityCurveField(allow_null=True)
+    no_result = serializers.CharField(
+        allow_null=True, help_text="Why there are no figures or no curve (a test not COMPLETED); null when both are."
+    )
+    created_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+
+
+_INPUT_NAME = (
+    "`strategy`, `logic_flow` (compared by fingerprint), `dataset`, `start`, `end`, a configuration key "
+    "(initial_capital, commission ...) or a parameter's name."
+)
+
+
+class DifferingInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ComparedInputKind.choices)
+    name = serializers.CharField(help_text=_INPUT_NAME)
+    values = serializers.ListField(
+        child=JSONField(allow_null=True),
+        help_text="Its value in each test, in the order of `tests`: the strategy's id, the flow's fingerprint, the "
+        "dataset's id, the moment, the setting or the parameter's value (null where a test has no such parameter).",
+    )
+
+
+class SameInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ComparedInputKind.choices)
+    name = serializers.CharField(help_text=_INPUT_NAME)
+    value = JSONField(allow_null=True, help_text="The value every test shares.")
+
+
+class QuickTestComparisonSerializer(serializers.Serializer):
+    tests = ComparedTestSerializer(many=True, help_text="The tests, in the order `ids` gave them.")
+    differences = DifferingInputSerializer(many=True, help_text="The inputs whose values differ between the tests.")
+    same = SameInputSerializer(many=True, help_text="The inputs every test shares.")

@@ -11,10 +11,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from quicktests import selectors, services
+from quicktests import comparison, selectors, services
 from quicktests.choices import QuickTestStatus
 from quicktests.filters import QuickTestFilterSet
 from quicktests.sweeps import is_sweep
+from strategy_builder.api import examples
 from strategy_builder.api.renderers import JSONRenderer
 from strategy_builder.api.schema import error_responses
 from strategy_builder.api.viewsets import InputSerializersMixin
@@ -22,6 +23,7 @@ from strategy_builder.api.viewsets import InputSerializersMixin
 from .downloads import NotCompleted, TradesCSVRenderer, completed_result, completed_trades, download_filename
 from .serializers import (
     HeatmapSerializer,
+    QuickTestComparisonSerializer,
     QuickTestCreatedSerializer,
     QuickTestCreateSerializer,
     QuickTestDetailSerializer,
@@ -169,6 +171,31 @@ class QuickTestViewSet(
             quicktest=quicktest, parameters=serializer.validated_data["parameters"], user=request.user
         )
         return Response(QuickTestCreatedSerializer(created).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="Compare 2 to 4 of your quick tests",
+        description="The tests in the order `ids` gives them, each with what it ran on (strategy, dataset, range, "
+        "backtest configuration, parameters, the flow's fingerprint) and, when COMPLETED, its headline figures "
+        "and equity curve (`no_result` says why a test has none); then the inputs that differ between them and "
+        "those they share. Fewer than 2 ids, more than 4 or one given twice is a 400 on `ids`; an id that is not "
+        "one of your tests (unknown, deleted or anyone else's) is a 404.",
+        parameters=[
+            OpenApiParameter(
+                "ids",
+                str,
+                required=True,
+                description=f"{comparison.COMPARE_MIN} to {comparison.COMPARE_MAX} ids of your quick tests, "
+                "comma-separated.",
+                examples=examples.QUICK_TEST_COMPARE,
+            )
+        ],
+        responses={200: QuickTestComparisonSerializer, **error_responses(400, 404)},
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def compare(self, request: Request) -> Response:
+        ids = comparison.compare_ids(request.query_params.get("ids"))
+        found = comparison.quicktest_compare(user=request.user, quicktest_ids=ids)
+        return Response(QuickTestComparisonSerializer(found).data)
 
     # trades.csv and result.json are routed in urls.py: file names, not the router's `<action>/`.
     @extend_schema(

@@ -6,6 +6,7 @@ import itertools
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -388,9 +389,12 @@ def test_retention_archives_a_sweep_and_purges_its_rows_file(
 
     strategy.status = StrategyStatus.ARCHIVED
     strategy.save()
+    leftover = sweeps.chunk_path(quicktest_id, 7)  # as a sweep stopped mid-way might have left one
+    default_storage.save(leftover, ContentFile(b"[]"))
     with django_capture_on_commit_callbacks(execute=True):
         assert quicktests_purge(now=timezone.now() + timedelta(days=400)) == 1
     assert not default_storage.exists(rows_file)
+    assert not default_storage.exists(leftover)
 
 
 def test_run_this_combination_is_an_ordinary_quick_test_with_its_parameters(
@@ -460,3 +464,13 @@ def test_run_combination_starts_a_quick_test_of_that_row_with_the_sweeps_snapsho
         ).status_code
         == 404
     )
+
+
+def test_walk_forward_folds_too_short_for_the_bars_are_refused_when_posted(client, strategy, dataset):
+    sweep = {"parameters": GRID, "walk_forward": {"folds": 20, "in_sample": 0.99}}
+    response = _post(client, strategy, dataset, sweep, end="2020-01-02")  # 48 hourly bars
+
+    assert response.status_code == 400
+    (problem,) = response.json()["error"]["problems"]
+    assert problem["field"] == "test_config.sweep.walk_forward"
+    assert "48 bars in 20 folds" in problem["message"]

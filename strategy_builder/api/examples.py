@@ -96,6 +96,13 @@ RUN_COMBINATION = [
         "A row's `parameters` (from `rows/`, `top` or `best`), or any values of the swept parameters.",
     )
 ]
+QUICK_TEST_COMPARE = [
+    OpenApiExample(
+        "Two runs of a strategy",
+        value="00000000-0000-4000-8000-00000000e001,00000000-0000-4000-8000-00000000e002",
+        description=f"{_REPLACE}s: 2 to 4 of your quick tests, comma-separated, in the order to show them.",
+    )
+]
 CODE_GENERATION = [
     _request(
         "Generate the module of a strategy",

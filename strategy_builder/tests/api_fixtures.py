@@ -53,6 +53,8 @@ class ApiWorld:
         dataset a quick test, code generation or session names in its body."""
         if "id" in case.path_parameters:
             case.path_parameters["id"] = self.own_id(case.path)
+        if isinstance(case.query, dict) and "ids" in case.query:  # quick-tests/compare/
+            case.query["ids"] = f"{self.own['quicktest']},{self.own['pending_quicktest']}"
         body = case.body if isinstance(case.body, dict) else {}
         if "instance" in body:
             body["instance"] = self.own["instance"]
@@ -82,7 +84,7 @@ def _objects_of(user, *, instance_id: str | None = None, node_template_name: str
         user=user, instance_id=instance.pk, test_config={"dataset": dataset.pk}, test_name="Reference"
     )
     quicktest_services.quicktest_run(quicktest_id=quicktest.pk)
-    QuickTestFactory(instance=instance)  # still PENDING: no metrics, times or result yet
+    pending = QuickTestFactory(instance=instance)  # still PENDING: no metrics, times or result yet
     sweep = quicktest_services.quicktest_create(
         user=user,
         instance_id=instance.pk,
@@ -99,6 +101,7 @@ def _objects_of(user, *, instance_id: str | None = None, node_template_name: str
         "dataset": dataset.pk,
         "quicktest": quicktest.pk,
         "sweep": sweep.pk,
+        "pending_quicktest": pending.pk,
         "generation": generation.pk,
         "session": BuilderSessionFactory(
             owner=user, draft_logic_flow=reference_flow(), draft_parameters=reference_parameters()

@@ -178,5 +178,6 @@ def test_the_api_docs_work_under_the_content_security_policy(page: Page, live_se
 
     page.get_by_role("link", name="API").click()
 
-    expect(page.get_by_text("/api/v1/strategy-instances/").first).to_be_visible()
+    # The first request for /api/schema/ builds the schema (seconds of CPU; more on a loaded machine).
+    expect(page.get_by_text("/api/v1/strategy-instances/").first).to_be_visible(timeout=30_000)
     assert refused == [], refused

@@ -230,3 +230,31 @@ def test_another_users_quick_test_report_answers_404(client):
 
     assert client.get(f"/tests/{test.pk}/").status_code == 404
     assert client.get("/tests/").status_code == 200
+
+
+def test_the_code_page_opens_my_strategy_and_answers_404_for_anyone_elses(client, frontend_built):
+    from strategies.models import StrategyInstance
+
+    me = get_user_model().objects.create_user("trader", password="a-long-password")
+    other = get_user_model().objects.create_user("other", password="a-long-password")
+    flow = {"schema_version": 1, "nodes": [], "edges": []}
+    mine = StrategyInstance.objects.create(user_id=str(me.pk), name="Mine <b>", logic_flow=flow, parameters={})
+    theirs = StrategyInstance.objects.create(user_id=str(other.pk), name="Theirs", logic_flow=flow, parameters={})
+    client.force_login(me)
+
+    page = client.get(f"/strategies/{mine.pk}/code/")
+    missing = client.get(f"/strategies/{theirs.pk}/code/")
+    unknown = client.get("/strategies/no-such-id/code/")
+
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert f'data-instance-id="{mine.pk}"' in body
+    assert 'data-strategy-name="Mine &lt;b&gt;"' in body
+    assert f'data-editor-url="/strategies/{mine.pk}/edit/"' in body
+    assert SCRIPT_TAG.findall(body) == [
+        f"/static/app/{json.loads(frontend_built.read_text())['src/pages/code.tsx']['file']}"
+    ]
+    assert _csp(page)["style-src"] == ["'self'"]
+    assert missing.status_code == 404
+    assert "Theirs" not in missing.content.decode()
+    assert unknown.status_code == 404

@@ -101,6 +101,34 @@ export async function api<T>(
   return (await response.json()) as T;
 }
 
+/**
+ * POST a multipart form (a file upload) and report how much of it has been sent, from 0 to 1: fetch cannot
+ * tell upload progress, XMLHttpRequest can. Failures come back as the same ApiError as `api`'s.
+ */
+export function apiUpload<T>(path: string, form: FormData, onProgress?: (sent: number) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open("POST", path);
+    request.setRequestHeader("Accept", "application/json");
+    request.setRequestHeader("X-CSRFToken", csrfToken());
+    request.upload.onprogress = (event) => {
+      if (event.lengthComputable && event.total > 0) onProgress?.(event.loaded / event.total);
+    };
+    request.onerror = () =>
+      reject(new ApiError(0, "network", "No connection to the server. Check your network and try again."));
+    request.onload = () => {
+      const response = new Response(request.status === 204 ? null : request.responseText, {
+        status: request.status,
+        statusText: request.statusText,
+      });
+      if (!response.ok) errorFrom(response).then(reject, reject);
+      else if (request.status === 204) resolve(undefined as T);
+      else response.json().then(resolve, reject);
+    };
+    request.send(form);
+  });
+}
+
 /** One line for the page: the message and, when there are several problems, the first few. */
 export function describeError(error: unknown): string {
   if (!(error instanceof ApiError)) return error instanceof Error ? error.message : String(error);

@@ -621,6 +621,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/quick-tests/compare/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare 2 to 4 of your quick tests
+         * @description The tests in the order `ids` gives them, each with what it ran on (strategy, dataset, range, backtest configuration, parameters, the flow's fingerprint) and, when COMPLETED, its headline figures and equity curve (`no_result` says why a test has none); then the inputs that differ between them and those they share. Fewer than 2 ids, more than 4 or one given twice is a 400 on `ids`; an id that is not one of your tests (unknown, deleted or anyone else's) is a 404.
+         */
+        get: operations["v1_quick_tests_compare_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/strategy-instances/": {
         parameters: {
             query?: never;
@@ -924,6 +944,96 @@ export interface components {
             collaborator_ids: string[];
         };
         /**
+         * @description * `strategy` - Strategy
+         *     * `flow` - Flow
+         *     * `dataset` - Dataset
+         *     * `start` - Start
+         *     * `end` - End
+         *     * `config` - Config
+         *     * `parameter` - Parameter
+         * @enum {string}
+         */
+        ComparedInputKindEnum: "strategy" | "flow" | "dataset" | "start" | "end" | "config" | "parameter";
+        ComparedTest: {
+            id: string;
+            test_name: string | null;
+            status: components["schemas"]["QuickTestStatusEnum"];
+            /** @description The strategy instance tested. */
+            strategy: components["schemas"]["StrategyRef"];
+            dataset: components["schemas"]["DatasetRef"];
+            /** @description First bar asked for (null: from the first bar). */
+            start: string | null;
+            /** @description Last bar asked for (null: to the last bar). */
+            end: string | null;
+            /** @description The backtest configuration it ran with, every key present (defaults filled in); no dataset or range. */
+            config: {
+                /**
+                 * @description Cash the backtest starts with.
+                 * @default 10000
+                 */
+                initial_capital: number;
+                /**
+                 * @description Commission as a fraction of traded notional, charged on each side (0.001 = 0.1 %).
+                 * @default 0
+                 */
+                commission: number;
+                /**
+                 * @description Slippage in basis points, applied against the trader on every fill.
+                 * @default 0
+                 */
+                slippage_bps: number;
+                /**
+                 * @description When a signal decided at a bar's close is filled: the next bar's open, or that close.
+                 * @default next_open
+                 * @enum {unknown}
+                 */
+                fill: "next_open" | "close";
+                /**
+                 * @description Which sides the strategy may trade.
+                 * @default long
+                 * @enum {unknown}
+                 */
+                direction: "long" | "short" | "both";
+                /**
+                 * @description Fraction of equity committed to each position (commission included).
+                 * @default 1
+                 */
+                size: number;
+                /**
+                 * @description Trade whole units only (rounding the position size down).
+                 * @default false
+                 */
+                whole_units: boolean;
+                /**
+                 * @description Annual risk-free rate used by the Sharpe and Sortino ratios (0.02 = 2 %).
+                 * @default 0
+                 */
+                risk_free_rate: number;
+            };
+            /** @description The parameter values it ran with. */
+            parameters_snapshot: {
+                [key: string]: number | string | boolean;
+            };
+            /** @description 12 hex digits of the SHA-256 of the flow it ran (node positions left out): equal flows, equal fingerprints. */
+            flow_fingerprint: string;
+            /** @description The headline figures; null unless COMPLETED. */
+            metrics_summary: unknown;
+            /** @description Equity at the bars the engine kept (downsampled, peaks and troughs included), in step. */
+            equity_curve: {
+                /** @description Index of the bar in the range. */
+                bar: number[];
+                /** @description The bar's time, ISO 8601 UTC. */
+                time: string[];
+                equity: number[];
+            } | null;
+            /** @description Why there are no figures or no curve (a test not COMPLETED); null when both are. */
+            no_result: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            completed_at: string | null;
+        };
+        /**
          * @description The chart's candles, column by column (for TradingView's lightweight-charts: `time` is UTC epoch
          *     seconds, each candle's first bar's).
          */
@@ -971,6 +1081,13 @@ export interface components {
             /** Format: date-time */
             readonly updated_at: string;
         };
+        DatasetRef: {
+            id: string | null;
+            /** @description null when the dataset is gone or no longer yours. */
+            name: string | null;
+            symbol: string | null;
+            timeframe: string | null;
+        };
         DatasetUploadRequest: {
             /**
              * Format: binary
@@ -985,6 +1102,13 @@ export interface components {
              * @default false
              */
             shared: boolean;
+        };
+        DifferingInput: {
+            kind: components["schemas"]["ComparedInputKindEnum"];
+            /** @description `strategy`, `logic_flow` (compared by fingerprint), `dataset`, `start`, `end`, a configuration key (initial_capital, commission ...) or a parameter's name. */
+            name: string;
+            /** @description Its value in each test, in the order of `tests`: the strategy's id, the flow's fingerprint, the dataset's id, the moment, the setting or the parameter's value (null where a test has no such parameter). */
+            values: unknown[];
         };
         Error: {
             status: number;
@@ -1037,12 +1161,6 @@ export interface components {
             /** @description z[j][i]: the metric at y_values[j], x_values[i] (null where there is none). */
             z: unknown;
         };
-        /**
-         * @description * `entry` - entry
-         *     * `exit` - exit
-         * @enum {string}
-         */
-        KindEnum: "entry" | "exit";
         Lock: {
             holder: string;
             /** Format: date-time */
@@ -1373,7 +1491,7 @@ export interface components {
             win_rate_pct: number | null;
         };
         PreviewMarker: {
-            kind: components["schemas"]["KindEnum"];
+            kind: components["schemas"]["PreviewMarkerKindEnum"];
             side: components["schemas"]["SideEnum"];
             /** @description The bar the fill happened on (0 = the window's first). */
             bar: number;
@@ -1388,6 +1506,12 @@ export interface components {
             /** @description For an exit: signal, stop_loss, ... */
             exit_reason: string | null;
         };
+        /**
+         * @description * `entry` - entry
+         *     * `exit` - exit
+         * @enum {string}
+         */
+        PreviewMarkerKindEnum: "entry" | "exit";
         PreviewOutput: {
             node_id: string;
             port: string;
@@ -1421,6 +1545,14 @@ export interface components {
             node_id?: string;
             edge_id?: string;
             line?: number;
+        };
+        QuickTestComparison: {
+            /** @description The tests, in the order `ids` gave them. */
+            tests: components["schemas"]["ComparedTest"][];
+            /** @description The inputs whose values differ between the tests. */
+            differences: components["schemas"]["DifferingInput"][];
+            /** @description The inputs every test shares. */
+            same: components["schemas"]["SameInput"][];
         };
         /**
          * @description Input serializers refuse keys they do not know, so a misspelt field is an error, not a silent no-op.
@@ -1651,6 +1783,13 @@ export interface components {
             commands: string[];
             description: string;
         };
+        SameInput: {
+            kind: components["schemas"]["ComparedInputKindEnum"];
+            /** @description `strategy`, `logic_flow` (compared by fingerprint), `dataset`, `start`, `end`, a configuration key (initial_capital, commission ...) or a parameter's name. */
+            name: string;
+            /** @description The value every test shares. */
+            value: unknown;
+        };
         /** @enum {integer} */
         SchemaVersionEnum: 1;
         /**
@@ -1814,6 +1953,10 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
+        };
+        StrategyRef: {
+            id: string;
+            name: string;
         };
         /**
          * @description * `ACTIVE` - Active
@@ -4789,6 +4932,55 @@ export interface operations {
                 };
                 content: {
                     "text/csv": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_quick_tests_compare_retrieve: {
+        parameters: {
+            query: {
+                /** @description 2 to 4 ids of your quick tests, comma-separated. */
+                ids: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuickTestComparison"];
+                };
+            };
+            /** @description Invalid input: every problem is listed in `error.problems`, each with its field path. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such object among the caller's own. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };

@@ -62,6 +62,12 @@ export function CodeDialog({ open, instanceId, prepare, onClose }: Props) {
         </>
       )}
       <div className="dialog-actions">
+        <a
+          className="button"
+          href={`/strategies/${instanceId}/code/${generation ? `?generation=${generation.id}` : ""}`}
+        >
+          All generations
+        </a>
         <button type="button" className="button" onClick={onClose}>
           Close
         </button>

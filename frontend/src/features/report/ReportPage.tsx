@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from "react";
 import { api } from "../../api/client";
 import { ErrorAlert } from "../../components/ErrorAlert";
-import { duration, money, num, pct, signClass, when } from "../../components/format";
+import { duration, money, num, pct, when } from "../../components/format";
+import { configText, HEADLINE } from "../../components/metrics";
 import { isSweep, SweepReport } from "../sweep";
 import {
   allTrades,
@@ -16,6 +17,7 @@ import {
   type Trade,
 } from "./api";
 import { MonthlyReturns, PerformanceSummary } from "./PerformanceTables";
+import { PreviousRunLink } from "./PreviousRunLink";
 import { type ChartHandle, ResultChart } from "./ResultChart";
 import { TradesTable } from "./TradesTable";
 
@@ -24,28 +26,12 @@ const POLL_MS = 700;
 type Card = { label: string; value: string; tone?: string; hint?: string };
 
 function cards(m: Metrics): Card[] {
-  return [
-    { label: "Return", value: pct(m.return_pct), tone: signClass(m.return_pct) },
-    {
-      label: "Buy & hold",
-      value: pct(m.buy_and_hold_return_pct),
-      tone: signClass(m.buy_and_hold_return_pct),
-    },
-    { label: "CAGR", value: pct(m.cagr_pct), tone: signClass(m.cagr_pct) },
-    {
-      label: "Max drawdown",
-      value: pct(m.max_drawdown_pct),
-      tone: "neg",
-      hint: `lasted ${duration(m.max_drawdown_duration_seconds)}`,
-    },
-    { label: "Sharpe", value: num(m.sharpe_ratio) },
-    { label: "Sortino", value: num(m.sortino_ratio) },
-    { label: "Calmar", value: num(m.calmar_ratio) },
-    { label: "Profit factor", value: num(m.profit_factor) },
-    { label: "Win rate", value: pct(m.win_rate_pct) },
-    { label: "Trades", value: String(m.trades ?? "–") },
-    { label: "Exposure", value: pct(m.exposure_time_pct) },
-  ];
+  return HEADLINE.map(({ key, label, format, tone }) => ({
+    label,
+    value: format(m[key]),
+    tone: tone?.(m[key]),
+    hint: key === "max_drawdown_pct" ? `lasted ${duration(m.max_drawdown_duration_seconds)}` : undefined,
+  }));
 }
 
 const METRIC_ROWS: [string, string, (v: unknown) => string][] = [
@@ -84,19 +70,6 @@ const METRIC_ROWS: [string, string, (v: unknown) => string][] = [
 ];
 
 type Config = Record<string, unknown>;
-
-function configText(config: Config): string {
-  const parts = [
-    `capital ${money(config.initial_capital ?? 10000)}`,
-    `commission ${pct(((config.commission as number) ?? 0) * 100, 3)}`,
-    `slippage ${num(config.slippage_bps ?? 0, 1)} bp`,
-    `fill ${config.fill ?? "next_open"}`,
-    `${config.direction ?? "long"}`,
-    `size ${pct(((config.size as number) ?? 1) * 100, 0)}`,
-  ];
-  if (config.whole_units) parts.push("whole units");
-  return parts.join(" · ");
-}
 
 export function ReportPage({ quicktestId }: { quicktestId: string }) {
   const [test, setTest] = useState<QuickTest | null>(null);
@@ -186,6 +159,7 @@ export function ReportPage({ quicktestId }: { quicktestId: string }) {
           </p>
         </div>
         <div className="report-actions">
+          <PreviousRunLink test={test} />
           <button type="button" className="button" onClick={runAgain} disabled={rerunning}>
             {rerunning ? "Starting…" : "Run again"}
           </button>

@@ -206,6 +206,9 @@ export function StrategiesPage(_: { apiRoot: string }) {
                   </td>
                   <td className="col-actions">
                     <div className="row-actions">
+                      <a className="button button-small" href={`/strategies/${strategy.id}/code/`}>
+                        Code
+                      </a>
                       <button
                         type="button"
                         className="button button-small"

@@ -6,6 +6,7 @@ import { Pager } from "../../components/Pager";
 import { QUICK_TESTS, type QuickTestRow } from "../report/api";
 
 const PAGE_SIZE = 25;
+const COMPARE_MAX = 4;
 const STATUSES = ["PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"] as const;
 
 type Filters = { instance: string; status: string; withinHours: string };
@@ -22,6 +23,8 @@ export function TestsPage() {
   const [data, setData] = useState<Paginated<QuickTestRow> | null>(null);
   const [strategies, setStrategies] = useState<Map<string, string>>(new Map());
   const [error, setError] = useState<unknown>(null);
+  // Tests picked for a comparison, in the order picked (kept across pages and filters).
+  const [picked, setPicked] = useState<string[]>([]);
 
   useEffect(() => {
     api<Paginated<StrategyInstance>>("GET", "/api/v1/strategy-instances/", {
@@ -51,6 +54,8 @@ export function TestsPage() {
     setFilters({ ...filters, ...change });
     setPage(1);
   };
+  const toggle = (id: string) =>
+    setPicked(picked.includes(id) ? picked.filter((p) => p !== id) : [...picked, id]);
   const pages = data ? Math.max(1, Math.ceil(data.count / PAGE_SIZE)) : 1;
 
   return (
@@ -59,6 +64,21 @@ export function TestsPage() {
         <div>
           <h1>Quick tests</h1>
           <p className="muted">{data ? `${data.count} test${data.count === 1 ? "" : "s"}` : "\u00a0"}</p>
+        </div>
+        <div className="compare-pick">
+          <span className="muted small" data-testid="picked-count">
+            {picked.length === 0
+              ? `Tick 2 to ${COMPARE_MAX} tests to compare them`
+              : `${picked.length} picked`}
+          </span>
+          <button
+            type="button"
+            className="button button-primary"
+            disabled={picked.length < 2}
+            onClick={() => window.location.assign(`/tests/compare/?ids=${picked.join(",")}`)}
+          >
+            Compare
+          </button>
         </div>
       </div>
       <div className="toolbar">
@@ -111,6 +131,9 @@ export function TestsPage() {
           <table className="table" data-testid="tests">
             <thead>
               <tr>
+                <th scope="col" className="col-pick">
+                  <span className="visually-hidden">Compare</span>
+                </th>
                 <th scope="col">Strategy</th>
                 <th scope="col">Status</th>
                 <th scope="col" className="numeric">
@@ -133,6 +156,15 @@ export function TestsPage() {
                 const m = (test.metrics_summary ?? {}) as Record<string, number | null>;
                 return (
                   <tr key={test.id} data-testid="test-row">
+                    <td className="col-pick">
+                      <input
+                        type="checkbox"
+                        aria-label={`Compare ${strategies.get(test.instance) ?? "test"} of ${when(test.created_at)}`}
+                        checked={picked.includes(test.id)}
+                        disabled={!picked.includes(test.id) && picked.length >= COMPARE_MAX}
+                        onChange={() => toggle(test.id)}
+                      />
+                    </td>
                     <td>
                       <a className="strategy-name" href={`/tests/${test.id}/`}>
                         {strategies.get(test.instance) ?? "(deleted strategy)"}
