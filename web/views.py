@@ -58,7 +58,11 @@ class OwnStrategyMixin:
             strategy = selectors.strategy_instance_get(user=self.request.user, instance_id=kwargs["instance_id"])
         except StrategyInstance.DoesNotExist:
             raise Http404("No such strategy.") from None
-        return {**super().get_context_data(**kwargs), "strategy": strategy}
+        return {
+            **super().get_context_data(**kwargs),
+            "strategy": strategy,
+            "sweep_limit": settings.SWEEP_MAX_COMBINATIONS,
+        }
 
 
 @method_decorator(csp_override(CHART_CSP), name="dispatch")

@@ -6,10 +6,20 @@ import "../features/editor/editor.css";
 
 const root = document.getElementById("root");
 if (root) {
-  const { instanceId = "", strategyName = "", strategiesUrl = "/strategies/" } = root.dataset;
+  const {
+    instanceId = "",
+    strategyName = "",
+    strategiesUrl = "/strategies/",
+    sweepLimit = "",
+  } = root.dataset;
   createRoot(root).render(
     <StrictMode>
-      <Editor instanceId={instanceId} strategyName={strategyName} strategiesUrl={strategiesUrl} />
+      <Editor
+        instanceId={instanceId}
+        strategyName={strategyName}
+        strategiesUrl={strategiesUrl}
+        sweepLimit={Number(sweepLimit)}
+      />
     </StrictMode>,
   );
 }

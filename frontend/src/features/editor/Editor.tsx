@@ -10,6 +10,7 @@ import { type Catalogue, loadCatalogue } from "./catalogue";
 import { CatalogueContext } from "./context";
 import { Inspector } from "./Inspector";
 import { tidyLayout } from "./layout";
+import { OptimiseDialog } from "./OptimiseDialog";
 import { Palette } from "./Palette";
 import { PreviewPane } from "./PreviewPane";
 import { RunDialog } from "./RunDialog";
@@ -17,7 +18,7 @@ import { Autosave, type SaveStatus, useSession } from "./session";
 import { newEdgeId, newNodeId, useEditor } from "./store";
 import type { FlowEdge, FlowNode, Problem, Template } from "./types";
 
-type Props = { instanceId: string; strategyName: string; strategiesUrl: string };
+type Props = { instanceId: string; strategyName: string; strategiesUrl: string; sweepLimit: number };
 
 const STATUS_TEXT: Record<SaveStatus, string> = {
   saved: "Saved",
@@ -101,6 +102,7 @@ function EditorShell({
   strategiesUrl,
   autosave,
   instanceId,
+  sweepLimit,
   initialViewport,
 }: Props & { autosave: Autosave; initialViewport: Viewport | undefined }) {
   const flow = useReactFlow();
@@ -113,6 +115,7 @@ function EditorShell({
   const [help, setHelp] = useState(false);
   const [running, setRunning] = useState(false);
   const [coding, setCoding] = useState(false);
+  const [optimising, setOptimising] = useState(false);
   const [commitState, setCommitState] = useState<{ busy: boolean; error: unknown; changed: boolean }>({
     busy: false,
     error: null,
@@ -351,6 +354,9 @@ function EditorShell({
           >
             Run ▸
           </button>
+          <button type="button" className="button button-small" onClick={() => setOptimising(true)}>
+            Optimise
+          </button>
           <button
             type="button"
             className="button button-small panel-toggle"
@@ -456,6 +462,13 @@ function EditorShell({
       </ConfirmDialog>
 
       <RunDialog open={running} instanceId={instanceId} prepare={prepare} onClose={() => setRunning(false)} />
+      <OptimiseDialog
+        open={optimising}
+        instanceId={instanceId}
+        limit={sweepLimit}
+        prepare={prepare}
+        onClose={() => setOptimising(false)}
+      />
       <CodeDialog open={coding} instanceId={instanceId} prepare={prepare} onClose={() => setCoding(false)} />
     </div>
   );

@@ -3,6 +3,7 @@ import { api } from "../../api/client";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { duration, money, num, pct, when } from "../../components/format";
 import { configText, HEADLINE } from "../../components/metrics";
+import { isSweep, SweepReport } from "../sweep";
 import {
   allTrades,
   type Dataset,
@@ -117,6 +118,7 @@ export function ReportPage({ quicktestId }: { quicktestId: string }) {
 
   if (error) return <ErrorAlert error={error} />;
   if (!test) return <p className="muted">Loading the report…</p>;
+  if (isSweep(test)) return <SweepReport test={test} />;
 
   const config = (test.test_config ?? {}) as Config;
   const metrics = (test.metrics_summary ?? {}) as Metrics;
