@@ -47,7 +47,7 @@ BREAKDOWN = """(id) => {
   for (const entry of performance.getEntriesByType('resource')) {
     const path = new URL(entry.name).pathname;
     const key = path === `/api/v1/quick-tests/${id}/` ? 'test'
-      : path.endsWith('/trades/') ? 'trades'
+      : /\\/trades(-columns)?\\/$/.test(path) ? 'trades'
       : path.endsWith('/bars/') ? 'bars'
       : path.startsWith('/api/v1/datasets/') ? 'dataset'
       : path.startsWith('/api/v1/strategy-instances/') ? 'strategy'

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+import pyarrow as pa
 from django.db.models import QuerySet
 from django.http import Http404
 
 from engine.limits import shown
 
 from .models import QuickTest
-from .results import load_trades
+from .results import load_trade_columns, load_trades
 
 
 def quicktest_list(*, user) -> QuerySet[QuickTest]:
@@ -38,3 +40,9 @@ def quicktest_get_many(*, user, quicktest_ids: Sequence[str]) -> list[QuickTest]
 
 def quicktest_trades(*, quicktest: QuickTest) -> list[dict]:
     return load_trades(quicktest.test_result)
+
+
+def quicktest_trade_columns(
+    *, quicktest: QuickTest, types: dict[str, pa.DataType], limit: int
+) -> tuple[int, dict[str, list[Any]]]:
+    return load_trade_columns(quicktest.test_result, types, limit)
