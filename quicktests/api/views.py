@@ -15,7 +15,7 @@ from quicktests import comparison, selectors, services
 from quicktests.choices import QuickTestStatus
 from quicktests.filters import QuickTestFilterSet
 from strategy_builder.api import examples
-from strategy_builder.api.renderers import JSONRenderer
+from strategy_builder.api.renderers import FastJSONRenderer, JSONRenderer
 from strategy_builder.api.schema import error_responses
 from strategy_builder.api.viewsets import InputSerializersMixin
 
@@ -118,7 +118,14 @@ class QuickTestViewSet(
         ],
         responses={200: TradeColumnsSerializer, **error_responses(400, 404)},
     )
-    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None, url_path="trades-columns")
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        pagination_class=None,
+        url_path="trades-columns",
+        renderer_classes=[FastJSONRenderer],
+    )
     def trades_columns(self, request: Request, pk: str) -> Response:
         quicktest = self.get_object()  # first: anyone else's test is a 404 whatever the query
         query = TradeColumnsQuerySerializer(data=request.query_params)
