@@ -7,12 +7,13 @@ project (bench/live.py) it stores, for each size, a dataset of generated 1-minut
 (engine.synthetic.generate_bars, seed 42) and runs the reference strategy on it as a real quick test
 (quicktests.services.quicktest_create, run eagerly: the backtest, the stored result and the trades file),
 then serves the project with `manage.py runserver` and opens `/tests/<id>/` in Debian's Chromium, signed in.
-Prints, beside the target of issue 12 (< 1 s):
+With --no-cache every load is made without the browser's HTTP cache (a completed test's trades may be kept
+there, so the loads after the first read them from it). Prints, beside the target of issue 12 (< 1 s):
 - ready: from navigation start to the report ready: the headline figures shown, the trades table filled
   and the chart's candles and every trade's marker drawn (the chart sets `data-ready` then; the time is the
   animation frame after it, when the chart paints); the first load, and the median of --repeat more;
 - the breakdown of the median load: the page itself, its script, and each API call the report makes (the
-  test, the dataset, the strategy, the trades page by page, the candles), from the browser's resource timing.
+  test, the dataset, the strategy, the trades, the candles), from the browser's resource timing.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ BREAKDOWN = """(id) => {
   for (const entry of performance.getEntriesByType('resource')) {
     const path = new URL(entry.name).pathname;
     const key = path === `/api/v1/quick-tests/${id}/` ? 'test'
-      : path.endsWith('/trades/') ? 'trades'
+      : /\\/trades(-columns)?\\/$/.test(path) ? 'trades'
       : path.endsWith('/bars/') ? 'bars'
       : path.startsWith('/api/v1/datasets/') ? 'dataset'
       : path.startsWith('/api/v1/strategy-instances/') ? 'strategy'
@@ -112,13 +113,21 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument(
+        "--no-cache", action="store_true", help="every load without the browser's cache (as a first visit)"
+    )
     args = parser.parse_args()
     require_build()
     with project() as env:
         tests = prepare(env, args.sizes)
         with served(env, args.port) as base, signed_in_page(base, {"width": 1400, "height": 900}) as page:
             page.add_init_script(WATCH_READY)
-            print(f"Quick-test report in Chromium (first load, then the median of {args.repeat} more)\n")
+            if args.no_cache:
+                devtools = page.context.new_cdp_session(page)
+                devtools.send("Network.enable")
+                devtools.send("Network.setCacheDisabled", {"cacheDisabled": True})
+            cache = ", the browser's cache off" if args.no_cache else ""
+            print(f"Quick-test report in Chromium (first load, then the median of {args.repeat} more{cache})\n")
             for size in args.sizes:
                 test = tests[str(size)]
                 url = f"{base}/tests/{test['id']}/"

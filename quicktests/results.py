@@ -62,13 +62,35 @@ def load_trades(test_result: dict[str, Any] | None) -> list[dict[str, Any]]:
     return list(_trade_rows(name, default_storage.size(name)))
 
 
+def load_trade_columns(
+    test_result: dict[str, Any] | None, types: dict[str, pa.DataType], limit: int
+) -> tuple[int, dict[str, list[Any]]]:
+    """How many trades the test has, and the first `limit` of them column by column: each of `types`' columns
+    cast to its type (a column the file lacks, as in files written before it existed, is all None)."""
+    name = (test_result or {}).get("trades_file")
+    table = _trade_table(name, default_storage.size(name)) if name else pa.table({})
+    head = table.slice(0, limit)
+    shown = min(limit, table.num_rows)  # not head.num_rows: a slice of a table without columns has `limit`
+    columns = {
+        field: head[field].cast(type_).to_pylist() if field in head.column_names else [None] * shown
+        for field, type_ in types.items()
+    }
+    return table.num_rows, columns
+
+
 @functools.lru_cache(maxsize=2)
 def _trade_rows(name: str, size: int) -> tuple[dict[str, Any], ...]:
     """The rows of a trades file, kept for the next request: a report reads a test's trades page after page
     (500 a page, dozens of pages at a million bars), and turning the file into rows costs far more than a
     page (some 250 ms for 20,000 trades). A file's name is its test's and never rewritten; two are kept."""
+    return tuple(_trade_table(name, size).to_pylist())
+
+
+@functools.lru_cache(maxsize=2)
+def _trade_table(name: str, size: int) -> pa.Table:
+    """A trades file read, kept as _trade_rows' rows are (`trades-columns/` reads it whole each time)."""
     with default_storage.open(name, "rb") as file:
-        return tuple(pq.read_table(file).to_pylist())
+        return pq.read_table(file)
 
 
 def trades_parquet(trades: list[dict[str, Any]]) -> bytes:

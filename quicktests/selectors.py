@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import pyarrow as pa
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
@@ -13,7 +14,7 @@ from engine.limits import shown
 
 from .choices import QuickTestStatus
 from .models import QuickTest
-from .results import load_trades
+from .results import load_trade_columns, load_trades
 from .sweeps import heatmap, is_sweep, load_rows
 
 
@@ -87,3 +88,9 @@ def quicktest_sweep_heatmap(
         raise ValidationError(errors)
     goal = summary["objective"]["goal"] if metric == summary["objective"]["metric"] else "max"
     return heatmap(load_rows(quicktest.test_result), x=x, y=y, metric=metric, statistic=statistic, goal=goal)
+
+
+def quicktest_trade_columns(
+    *, quicktest: QuickTest, types: dict[str, pa.DataType], limit: int
+) -> tuple[int, dict[str, list[Any]]]:
+    return load_trade_columns(quicktest.test_result, types, limit)

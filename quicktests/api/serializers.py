@@ -1,3 +1,4 @@
+import pyarrow as pa
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -273,6 +274,41 @@ class TradeSerializer(serializers.Serializer):
         help_text="Maximum adverse excursion (TradingView's Drawdown), in money, <= 0; measured as run_up is.",
     )
     drawdown_pct = serializers.FloatField(allow_null=True, help_text="drawdown in percent of the entry value.")
+
+
+TRADE_COLUMNS_MAX = 20_000
+# Each trade field's type in `trades-columns/`, as TradeSerializer renders it (pyarrow casts the file's columns).
+TRADE_COLUMN_TYPES = {
+    name: {serializers.IntegerField: pa.int64(), serializers.FloatField: pa.float64()}.get(type(field), pa.string())
+    for name, field in TradeSerializer().fields.items()
+}
+
+
+class TradeColumnsQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(
+        min_value=1,
+        max_value=TRADE_COLUMNS_MAX,
+        default=TRADE_COLUMNS_MAX,
+        help_text=f"How many trades, from the first: at most {TRADE_COLUMNS_MAX:,} (the default).",
+    )
+
+
+TradeColumnsListsSerializer = type(
+    "TradeColumnsListsSerializer",
+    (serializers.Serializer,),
+    {
+        "__doc__": "One list per field of a trade (as `trades/` gives it), all as long, trade i at index i.",
+        **{
+            name: serializers.ListField(child=type(field)(allow_null=field.allow_null), help_text=field.help_text)
+            for name, field in TradeSerializer().fields.items()
+        },
+    },
+)
+
+
+class TradeColumnsSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="How many trades the test has; `columns` hold the first `limit`.")
+    columns = TradeColumnsListsSerializer()
 
 
 class QuickTestResultDownloadSerializer(serializers.ModelSerializer):

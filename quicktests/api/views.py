@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -16,12 +17,13 @@ from quicktests.choices import QuickTestStatus
 from quicktests.filters import QuickTestFilterSet
 from quicktests.sweeps import is_sweep
 from strategy_builder.api import examples
-from strategy_builder.api.renderers import JSONRenderer
+from strategy_builder.api.renderers import FastJSONRenderer, JSONRenderer
 from strategy_builder.api.schema import error_responses
 from strategy_builder.api.viewsets import InputSerializersMixin
 
 from .downloads import NotCompleted, TradesCSVRenderer, completed_result, completed_trades, download_filename
 from .serializers import (
+    TRADE_COLUMN_TYPES,
     HeatmapSerializer,
     QuickTestComparisonSerializer,
     QuickTestCreatedSerializer,
@@ -31,8 +33,12 @@ from .serializers import (
     QuickTestResultDownloadSerializer,
     RunCombinationSerializer,
     SweepRowSerializer,
+    TradeColumnsQuerySerializer,
+    TradeColumnsSerializer,
     TradeSerializer,
 )
+
+TRADE_COLUMNS_MAX_AGE = 3600  # seconds a browser may keep a completed test's `trades-columns/`
 
 
 @extend_schema_view(
@@ -171,6 +177,40 @@ class QuickTestViewSet(
             quicktest=quicktest, parameters=serializer.validated_data["parameters"], user=request.user
         )
         return Response(QuickTestCreatedSerializer(created).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="The trades of a quick test, column by column",
+        description="The trades `trades/` gives, in the same order, as one list per field: the first `limit` in "
+        "one response, for a page that needs them all (a report's table and chart). A test that has not "
+        "completed (or failed) has no trades: every list is empty. A COMPLETED test's trades never change, so its "
+        f"answer may be kept for an hour (`Cache-Control: private, max-age={TRADE_COLUMNS_MAX_AGE}`).",
+        parameters=[
+            OpenApiParameter("limit", int, description=TradeColumnsQuerySerializer().fields["limit"].help_text)
+        ],
+        responses={200: TradeColumnsSerializer, **error_responses(400, 404)},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        pagination_class=None,
+        url_path="trades-columns",
+        renderer_classes=[FastJSONRenderer],
+    )
+    def trades_columns(self, request: Request, pk: str) -> Response:
+        quicktest = self.get_object()  # first: anyone else's test is a 404 whatever the query
+        query = TradeColumnsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        count, columns = selectors.quicktest_trade_columns(
+            quicktest=quicktest, types=TRADE_COLUMN_TYPES, limit=query.validated_data["limit"]
+        )
+        # Built directly, not through TradeColumnsSerializer (which documents it): 17 values a trade.
+        response = Response({"count": count, "columns": columns})
+        if quicktest.status == QuickTestStatus.COMPLETED:
+            # A completed test's trades never change (its file is never rewritten): the browser may keep them
+            # and open the report again without the megabytes a million bars' trades take to render.
+            patch_cache_control(response, private=True, max_age=TRADE_COLUMNS_MAX_AGE)
+        return response
 
     @extend_schema(
         summary="Compare 2 to 4 of your quick tests",

@@ -6,6 +6,8 @@ framework's renderer fails the whole response on one such value, so one row woul
 good. This one renders such a response again with each lone surrogate shown as U+FFFD and each non-finite
 number as null, and logs that it had to.
 
+FastJSONRenderer: orjson, for the few responses that are megabytes of plain lists and numbers.
+
 BrowsableAPIRenderer: the browsable API, with its forms always built from the input serializer of the write
 they send.
 """
@@ -18,6 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from rest_framework import renderers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.request import Request, override_method
@@ -35,6 +38,21 @@ class JSONRenderer(renderers.JSONRenderer):
             view = (renderer_context or {}).get("view")
             logger.warning("A response held a value JSON cannot carry (%s); it was replaced. View: %r", exc, view)
             return super().render(_renderable(data), accepted_media_type, renderer_context)
+
+
+class FastJSONRenderer(JSONRenderer):
+    """The same JSON, written by orjson: about ten times faster than the json module on a response of
+    hundreds of thousands of numbers (a million-bar test's trades, as columns). orjson writes a non-finite
+    number as null, as JSONRenderer's fallback does; anything else it refuses (a lone surrogate) goes the
+    JSONRenderer way."""
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        if data is None:
+            return b""
+        try:
+            return orjson.dumps(data)
+        except TypeError:  # orjson.JSONEncodeError is a TypeError
+            return super().render(data, accepted_media_type, renderer_context)
 
 
 def _renderable(data: Any) -> Any:

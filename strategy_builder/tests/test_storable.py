@@ -8,7 +8,7 @@ from rest_framework.renderers import JSONRenderer as RestFrameworkJSONRenderer
 
 from strategies.models import StrategyInstance
 from strategies.tests.factories import StrategyInstanceFactory, UserFactory
-from strategy_builder.api.renderers import JSONRenderer
+from strategy_builder.api.renderers import FastJSONRenderer, JSONRenderer
 from strategy_builder.storable import MAX_DEPTH, MAX_PROBLEMS, TOO_DEEP, JSONDecoder, json_problems, member_path
 
 
@@ -147,3 +147,19 @@ def test_the_renderer_shows_a_stored_lone_surrogate_and_nan_rather_than_failing_
     rendered = json.loads(JSONRenderer().render(data))
 
     assert rendered == {"results": [{"name": "ok"}, {"name": "bad \ufffd", "\ufffd": [None, None, 1.5]}]}
+
+
+def test_the_fast_renderer_writes_the_same_json_and_takes_the_slow_way_for_what_orjson_refuses():
+    columns = {
+        "count": 3,
+        "columns": {"pnl": [1.5, -0.1, 1e-17], "side": ["long", "short", "café"], "run_up": [None] * 3},
+    }
+    odd = {"name": "bad \ud800", "values": [float("nan"), float("inf"), 2]}
+
+    assert json.loads(FastJSONRenderer().render(columns)) == columns
+    assert (
+        FastJSONRenderer().render(columns)
+        == b'{"count":3,"columns":{"pnl":[1.5,-0.1,1e-17],"side":["long","short","caf\xc3\xa9"],"run_up":[null,null,null]}}'
+    )
+    assert json.loads(FastJSONRenderer().render(odd)) == {"name": "bad \ufffd", "values": [None, None, 2]}
+    assert FastJSONRenderer().render(None) == b""

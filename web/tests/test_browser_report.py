@@ -143,6 +143,27 @@ def test_the_trade_list_sorts_and_filters(page: Page, live_server, trader, compl
     expect(page.get_by_text(f"{count} of {len(completed_trades(completed))} trades")).to_be_visible()
 
 
+def test_export_csv_downloads_the_trades_the_list_shows_sorted_and_filtered(page: Page, live_server, trader, completed):
+    sign_in(page, live_server, trader)
+    page.goto(f"{live_server.url}/tests/{completed.pk}/")
+    table = page.get_by_test_id("trades")
+    table.get_by_role("button", name="P&L").click()
+    trades = completed_trades(completed)
+    side = trades[0]["side"]
+    page.get_by_label("Side").select_option(side)
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export CSV").click()
+
+    lines = download.value.path().read_text(encoding="utf-8").split("\n")
+    assert download.value.suggested_filename == f"trades-{str(completed.pk)[:8]}.csv"
+    assert lines[0].split(",")[:3] == ["entry_time", "exit_time", "side"]
+    kept = sorted((t for t in trades if t["side"] == side), key=lambda t: t["pnl"])
+    assert len(lines) == 1 + len(kept) > 2
+    assert [line.split(",")[2] for line in lines[1:]] == [side] * len(kept)
+    assert [float(line.split(",")[6]) for line in lines[1:]] == [t["pnl"] for t in kept]
+
+
 def test_a_failed_test_says_why_and_what_to_do(page: Page, live_server, trader):
     strategy = _strategy(trader, REFERENCE, REFERENCE_PARAMS)
     failed = QuickTest.objects.create(

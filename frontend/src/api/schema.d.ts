@@ -601,6 +601,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/quick-tests/{id}/trades-columns/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The trades of a quick test, column by column
+         * @description The trades `trades/` gives, in the same order, as one list per field: the first `limit` in one response, for a page that needs them all (a report's table and chart). A test that has not completed (or failed) has no trades: every list is empty. A COMPLETED test's trades never change, so its answer may be kept for an hour (`Cache-Control: private, max-age=3600`).
+         */
+        get: operations["v1_quick_tests_trades_columns_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/quick-tests/{id}/trades.csv": {
         parameters: {
             query?: never;
@@ -2060,6 +2080,36 @@ export interface components {
              * @description drawdown in percent of the entry value.
              */
             drawdown_pct: number | null;
+        };
+        TradeColumns: {
+            /** @description How many trades the test has; `columns` hold the first `limit`. */
+            count: number;
+            columns: components["schemas"]["TradeColumnsLists"];
+        };
+        /** @description One list per field of a trade (as `trades/` gives it), all as long, trade i at index i. */
+        TradeColumnsLists: {
+            entry_bar: number[];
+            exit_bar: number[];
+            entry_time: string[];
+            exit_time: string[];
+            side: string[];
+            size: number[];
+            entry_price: number[];
+            exit_price: number[];
+            pnl: number[];
+            return_pct: number[];
+            commission: number[];
+            /** @description signal, stop_loss, take_profit, trailing_stop, reversal, end_of_data or liquidation. */
+            exit_reason: string[];
+            duration_seconds: number[];
+            /** @description Maximum favourable excursion (TradingView's Run-up), in money, >= 0: size times the best price the trade was exposed to (from the bars' highs and lows while it was open) less the entry price (the other way round for a short), before commission. The entry bar counts when the fill was at its open; the exit bar counts whole when the exit was at its close, else only its open and the exit price. */
+            run_up: (number | null)[];
+            /** @description run_up in percent of the entry value. */
+            run_up_pct: (number | null)[];
+            /** @description Maximum adverse excursion (TradingView's Drawdown), in money, <= 0; measured as run_up is. */
+            drawdown: (number | null)[];
+            /** @description drawdown in percent of the entry value. */
+            drawdown_pct: (number | null)[];
         };
         ValidationResult: {
             valid: boolean;
@@ -4842,6 +4892,58 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaginatedTradeList"];
+                };
+            };
+            /** @description Invalid input: every problem is listed in `error.problems`, each with its field path. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid credentials were given (a bad token, or none where the operation needs them). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such object among the caller's own. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_quick_tests_trades_columns_retrieve: {
+        parameters: {
+            query?: {
+                /** @description How many trades, from the first: at most 20,000 (the default). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description A unique value identifying this quick test. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeColumns"];
                 };
             };
             /** @description Invalid input: every problem is listed in `error.problems`, each with its field path. */
