@@ -35,10 +35,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from mariadb import recreate_database  # noqa: E402  (bench/ is the script's folder)
 
 TARGET_MEDIAN_MS = 300
 TARGET_ROW_KB = 50
@@ -116,7 +117,7 @@ def _run_setup(args: argparse.Namespace) -> None:
         os.environ.pop("DATABASE_URL", None)
     else:
         environment |= {"DATABASE_URL": args.database_url, "CELERY_BROKER_URL": args.broker_url}
-        _recreate_database(args.database_url)
+        recreate_database(args.database_url)
     os.environ.update(environment)
 
     import django
@@ -130,20 +131,6 @@ def _run_setup(args: argparse.Namespace) -> None:
         _run(args, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _recreate_database(url: str) -> None:
-    import MySQLdb
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    connection = MySQLdb.connect(
-        host=parts.hostname, port=parts.port or 3306, user=parts.username or "root", passwd=parts.password or ""
-    )
-    cursor = connection.cursor()
-    cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-    cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    connection.close()
 
 
 def _start_worker(workdir: Path) -> tuple[subprocess.Popen, float]:

@@ -26,10 +26,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from mariadb import recreate_database  # noqa: E402  (bench/ is the script's folder)
 
 TARGET_SPEED_UP = 1.8
 TERMINAL = {"COMPLETED", "FAILED", "CANCELLED"}
@@ -68,7 +69,7 @@ def main() -> None:
             "SWEEP_CHUNK_SIZE": str(args.chunk_size),
         }
     )
-    _recreate_database(args.database_url)
+    recreate_database(args.database_url)
     import django
 
     django.setup()
@@ -192,20 +193,6 @@ def _chunk_seconds(log: Path) -> list[float]:
     """The run time of each sweep chunk a worker ran (from its log)."""
     pattern = r"Task quicktests\.run_sweep_chunk\[[0-9a-f-]+\] succeeded in ([0-9.]+)s"
     return [float(seconds) for seconds in re.findall(pattern, log.read_text(errors="replace"))]
-
-
-def _recreate_database(url: str) -> None:
-    import MySQLdb
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    connection = MySQLdb.connect(
-        host=parts.hostname, port=parts.port or 3306, user=parts.username or "root", passwd=parts.password or ""
-    )
-    cursor = connection.cursor()
-    cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-    cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    connection.close()
 
 
 def _load() -> str:
