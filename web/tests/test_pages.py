@@ -138,7 +138,8 @@ def test_the_build_is_served_from_the_app_prefix():
     assert ("app", settings.FRONTEND_DIST) in settings.STATICFILES_DIRS
 
 
-def test_the_editor_opens_my_strategy_and_answers_404_for_anyone_elses(client, frontend_built):
+def _mine_and_theirs(client):
+    """A strategy of the signed-in trader's (its name needing escaping) and one of another user's."""
     from strategies.models import StrategyInstance
 
     me = get_user_model().objects.create_user("trader", password="a-long-password")
@@ -147,6 +148,11 @@ def test_the_editor_opens_my_strategy_and_answers_404_for_anyone_elses(client, f
     mine = StrategyInstance.objects.create(user_id=str(me.pk), name="Mine <b>", logic_flow=flow, parameters={})
     theirs = StrategyInstance.objects.create(user_id=str(other.pk), name="Theirs", logic_flow=flow, parameters={})
     client.force_login(me)
+    return mine, theirs
+
+
+def test_the_editor_opens_my_strategy_and_answers_404_for_anyone_elses(client, frontend_built):
+    mine, theirs = _mine_and_theirs(client)
 
     page = client.get(f"/strategies/{mine.pk}/edit/")
     missing = client.get(f"/strategies/{theirs.pk}/edit/")
@@ -233,14 +239,7 @@ def test_another_users_quick_test_report_answers_404(client):
 
 
 def test_the_code_page_opens_my_strategy_and_answers_404_for_anyone_elses(client, frontend_built):
-    from strategies.models import StrategyInstance
-
-    me = get_user_model().objects.create_user("trader", password="a-long-password")
-    other = get_user_model().objects.create_user("other", password="a-long-password")
-    flow = {"schema_version": 1, "nodes": [], "edges": []}
-    mine = StrategyInstance.objects.create(user_id=str(me.pk), name="Mine <b>", logic_flow=flow, parameters={})
-    theirs = StrategyInstance.objects.create(user_id=str(other.pk), name="Theirs", logic_flow=flow, parameters={})
-    client.force_login(me)
+    mine, theirs = _mine_and_theirs(client)
 
     page = client.get(f"/strategies/{mine.pk}/code/")
     missing = client.get(f"/strategies/{theirs.pk}/code/")
