@@ -6,8 +6,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from codegen.models import CodeGeneration
@@ -25,12 +23,6 @@ def _shoot(page: Page, name: str) -> None:
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=f"{SCREENSHOTS}/{name}.png", full_page=True)
-
-
-@pytest.fixture
-def trader(db):
-    call_command("seed_node_templates", verbosity=0)
-    return get_user_model().objects.create_user("trader", password="a-long-password")
 
 
 @pytest.fixture

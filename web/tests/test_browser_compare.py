@@ -3,8 +3,6 @@
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 from rest_framework.test import APIClient
 
@@ -15,12 +13,6 @@ from web.tests.browser import sign_in
 from web.tests.test_browser_editor import REFERENCE, REFERENCE_PARAMS, _strategy
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("browser_env")]
-
-
-@pytest.fixture
-def trader(db):
-    call_command("seed_node_templates", verbosity=0)
-    return get_user_model().objects.create_user("trader", password="a-long-password")
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ import re
 from collections import Counter
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from marketdata.tests.factories import DatasetFactory
@@ -23,12 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pyte
 REFERENCE = json.loads(open("engine/examples/reference_flow.json").read())  # noqa: SIM115
 REFERENCE_PARAMS = {"fast": 10, "slow": 30, "rsi_period": 14}
 EMPTY = {"schema_version": 1, "nodes": [], "edges": []}
-
-
-@pytest.fixture
-def trader(db):
-    call_command("seed_node_templates", verbosity=0)
-    return get_user_model().objects.create_user("trader", password="a-long-password")
 
 
 def _strategy(user, flow=EMPTY, parameters=None, name="SMA cross"):

@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from marketdata.tests.factories import DatasetFactory
@@ -15,12 +14,6 @@ from web.tests.browser import sign_in
 from web.tests.test_browser_editor import REFERENCE, REFERENCE_PARAMS, _strategy
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("browser_env")]
-
-
-@pytest.fixture
-def trader(db):
-    call_command("seed_node_templates", verbosity=0)
-    return get_user_model().objects.create_user("trader", password="a-long-password")
 
 
 @pytest.fixture
@@ -64,16 +57,19 @@ def test_the_report_of_a_completed_test_reads_at_a_glance_and_a_trade_row_zooms_
     expect(chart).to_have_attribute("data-interval", "2m")  # 3,000 minute bars drawn as at most 2,000 candles
     full = float(chart.get_attribute("data-visible-to")) - float(chart.get_attribute("data-visible-from"))
 
-    rows = page.get_by_test_id("trade-row")
-    expect(rows.first).to_be_visible()
-    rows.nth(2).click()
-    page.wait_for_function(
-        f"() => {{ const c = document.querySelector('[data-testid=result-chart]');"
-        f" return (c.dataset.visibleTo - c.dataset.visibleFrom) < {full} * 0.5; }}"
-    )
     trade = sorted(completed_trades(completed), key=lambda t: t["entry_time"])[2]
     entry = datetime.fromisoformat(trade["entry_time"]).timestamp()
     exit_ = datetime.fromisoformat(trade["exit_time"]).timestamp()
+    rows = page.get_by_test_id("trade-row")
+    expect(rows.first).to_be_visible()
+    rows.nth(2).click()
+    # The zoom is animated and the finer candles replace the overview after it: wait for the range to settle
+    # around the trade rather than for its first narrower frame.
+    page.wait_for_function(
+        f"() => {{ const c = document.querySelector('[data-testid=result-chart]');"
+        f" return (c.dataset.visibleTo - c.dataset.visibleFrom) < {full} * 0.5"
+        f" && c.dataset.visibleFrom <= {entry} && c.dataset.visibleTo >= {exit_}; }}"
+    )
     assert float(chart.get_attribute("data-visible-from")) <= entry
     assert float(chart.get_attribute("data-visible-to")) >= exit_
     expect(chart).to_have_attribute("data-interval", "bar")  # zoomed in: the bars themselves, asked for again

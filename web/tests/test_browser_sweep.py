@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 from rest_framework.test import APIClient
 
@@ -24,12 +23,6 @@ SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 # fast 5..40 step 5 (8 values) by slow 20, 30: 16 in the grid; fast < slow keeps 3 (slow 20) + 5 (slow 30).
 GRID = {"fast": {"start": 5, "stop": 40, "step": 5}, "slow": {"values": [20, 30]}}
 CONSTRAINT = {"left": "fast", "op": "<", "right": "slow"}
-
-
-@pytest.fixture
-def trader(db):
-    call_command("seed_node_templates", verbosity=0)
-    return get_user_model().objects.create_user("trader", password="a-long-password")
 
 
 @pytest.fixture
