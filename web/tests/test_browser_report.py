@@ -63,8 +63,8 @@ def test_the_report_of_a_completed_test_reads_at_a_glance_and_a_trade_row_zooms_
     rows = page.get_by_test_id("trade-row")
     expect(rows.first).to_be_visible()
     rows.nth(2).click()
-    # The zoom is animated and the finer candles replace the overview after it: wait for the range to settle
-    # around the trade rather than for its first narrower frame.
+    # The finer candles replace the overview once the zoom has settled: the view must still hold the trade.
+    expect(chart).to_have_attribute("data-interval", "bar")  # zoomed in: the bars themselves, asked for again
     page.wait_for_function(
         f"() => {{ const c = document.querySelector('[data-testid=result-chart]');"
         f" return (c.dataset.visibleTo - c.dataset.visibleFrom) < {full} * 0.5"
@@ -72,7 +72,6 @@ def test_the_report_of_a_completed_test_reads_at_a_glance_and_a_trade_row_zooms_
     )
     assert float(chart.get_attribute("data-visible-from")) <= entry
     assert float(chart.get_attribute("data-visible-to")) >= exit_
-    expect(chart).to_have_attribute("data-interval", "bar")  # zoomed in: the bars themselves, asked for again
 
     page.get_by_role("tab", name="Metrics").click()
     expect(page.get_by_test_id("metrics")).to_contain_text("Sortino ratio")

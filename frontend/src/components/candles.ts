@@ -48,6 +48,11 @@ type Refinement = {
  * Finer candles as the user zooms: once the visible range is under a third of the overview's, the bars
  * endpoint is asked for that range again and its (finer) candles replace the overview's there; zooming back
  * out draws the overview again. A failed request leaves the overview. Returns what stops it.
+ *
+ * The chart keeps its visible *logical* range (bar indices) when its data is replaced, so swapping candles of
+ * one width for another would move the view to other times: the visible time range is put back after each
+ * swap. Finer candles are asked for again only when the view leaves the ones drawn or narrows to under a third
+ * of the range they were asked for.
  */
 export function refineOnZoom(
   chart: IChartApi,
@@ -56,7 +61,13 @@ export function refineOnZoom(
 ): () => void {
   let live = true;
   let timer: number | undefined;
-  let refined = false;
+  // The range the finer candles drawn were asked for.
+  let refined: { from: number; to: number } | null = null;
+  const keepingView = (draw: () => void) => {
+    const visible = chart.timeScale().getVisibleRange();
+    draw();
+    if (visible) chart.timeScale().setVisibleRange(visible);
+  };
   chart.timeScale().subscribeVisibleTimeRangeChange((range) => {
     onRange?.(range);
     const { candles: whole, interval } = overview();
@@ -68,10 +79,16 @@ export function refineOnZoom(
       const span = (whole[whole.length - 1]?.time as number) - (whole[0]?.time as number);
       if (to - from > span / 3) {
         if (refined) {
-          refined = false;
-          show([...whole], interval, null);
+          refined = null;
+          keepingView(() => show([...whole], interval, null));
         }
         return;
+      }
+      if (refined) {
+        // A view snaps to the candles at its edges: a few percent beyond the range asked for is the same view.
+        const asked = refined.to - refined.from;
+        const slack = asked * 0.05;
+        if (from >= refined.from - slack && to <= refined.to + slack && to - from > asked / 3) return;
       }
       try {
         const detail = await getCandles(dataset, Math.floor(from), Math.ceil(to));
@@ -79,15 +96,17 @@ export function refineOnZoom(
         const finer = candlesOf(detail);
         const first = finer[0]?.time as number;
         const last = finer[finer.length - 1]?.time as number;
-        refined = true;
-        show(
-          [
-            ...whole.filter((candle) => (candle.time as number) < first),
-            ...finer,
-            ...whole.filter((candle) => (candle.time as number) > last),
-          ],
-          detail.interval,
-          [first, last],
+        refined = { from, to };
+        keepingView(() =>
+          show(
+            [
+              ...whole.filter((candle) => (candle.time as number) < first),
+              ...finer,
+              ...whole.filter((candle) => (candle.time as number) > last),
+            ],
+            detail.interval,
+            [first, last],
+          ),
         );
       } catch {
         // Finer candles are a refinement: the overview stays when they cannot be had.
