@@ -17,8 +17,9 @@ Sources, each cited again where it is used:
 Conventions: every Sharpe ratio here is per bar (not annualised: divide an annualised one by the square root
 of the bars per year), of simple per-bar returns, with no risk-free rate; skew is the population skewness
 m3 / m2^1.5 and kurtosis the population, non-excess (Pearson) kurtosis m4 / m2^2 (3 for a normal
-distribution), the papers' gamma3 and gamma4. Numpy and the standard library only (statistics.NormalDist
-gives the normal CDF and its inverse): scipy is a development dependency, the engine does not import it.
+distribution), the papers' gamma3 and gamma4. Numpy, numba (CSCV's split loop) and the standard library only
+(statistics.NormalDist gives the normal CDF and its inverse): scipy is a development dependency, the engine does
+not import it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from statistics import NormalDist
 from typing import Any, NamedTuple
 
 import numpy as np
+from numba import njit
 
 EULER_MASCHERONI = 0.5772156649015329
 _NORMAL = NormalDist()
@@ -43,8 +45,6 @@ PBO_SOUND = 0.20  # below it few splits pick a below-median winner (our choice; 
 
 # At most this many CSCV blocks: C(20, 10) = 184,756 splits.
 CSCV_MAX_BLOCKS = 20
-# pbo_cscv's splits are evaluated this many at a time, so memory stays at a few (chunk x combinations) arrays.
-_SPLIT_CHUNK = 512
 
 
 # -- Probabilistic and Deflated Sharpe Ratio -------------------------------------------------------------
@@ -304,28 +304,14 @@ def pbo_cscv(blocks: np.ndarray, *, S: int | None = None) -> PBOResult:
         mask_first = sum(1 << b for b in half if b < group)
         mask_last = sum(1 << (b - group) for b in half if b >= group)
         pairs.append((k, index[complement], mask_first, mask_last))
-    pair_array = np.array(pairs, dtype=np.intp)
-    totals = blocks.sum(axis=1).T[:, None, :]  # (3, 1, N)
+    pair_array = np.array(pairs, dtype=np.int64)
+    totals = np.ascontiguousarray(blocks.sum(axis=1).T)  # (3, N)
 
-    best = np.empty(n_splits, dtype=np.intp)
+    best = np.empty(n_splits, dtype=np.int64)
     in_sample = np.empty(n_splits)
     out_of_sample = np.empty(n_splits)
     rank = np.empty(n_splits)
-    for start in range(0, len(pair_array), _SPLIT_CHUNK):
-        own, other, mask_first, mask_last = pair_array[start : start + _SPLIT_CHUNK].T
-        sums = first[:, mask_first] + last[:, mask_last]  # (3, chunk, N)
-        sharpe_own = _sharpe_of_sums(sums)
-        sharpe_other = _sharpe_of_sums(totals - sums)
-        for split, chosen_from, ranked_in in ((own, sharpe_own, sharpe_other), (other, sharpe_other, sharpe_own)):
-            rows = np.arange(len(split))
-            chosen = np.argmax(chosen_from, axis=1)
-            chosen_oos = ranked_in[rows, chosen][:, None]
-            below = (ranked_in < chosen_oos).sum(axis=1)
-            equal = (ranked_in == chosen_oos).sum(axis=1)
-            best[split] = chosen
-            in_sample[split] = chosen_from[rows, chosen]
-            out_of_sample[split] = chosen_oos[:, 0]
-            rank[split] = below + (equal + 1) / 2.0
+    _cscv_pairs(first, last, totals, pair_array, best, in_sample, out_of_sample, rank)
 
     omega = rank / (n_combinations + 1)
     logits = np.log(omega / (1.0 - omega))
@@ -374,17 +360,50 @@ def _subset_sums(group: np.ndarray) -> np.ndarray:
     return sums
 
 
-def _sharpe_of_sums(sums: np.ndarray) -> np.ndarray:
-    """Per-bar Sharpe ratio (ddof=1) from n, Σr, Σr² (the first axis); 0 where the returns do not vary."""
-    n, s1, s2 = sums
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = s1 / n
-        centred = s2 - s1 * mean  # Σ(r - mean)²
-        flat = centred <= 1e-14 * s2
-        sharpe = np.sqrt(np.divide(n - 1, centred, out=centred), out=centred)
-        sharpe *= mean
-    sharpe[flat] = 0.0
-    return sharpe
+@njit(cache=True, nogil=True)
+def _sharpe_of(n: float, s1: float, s2: float) -> float:
+    """Per-bar Sharpe ratio (ddof=1) from n, Σr, Σr²; 0 where the returns do not vary."""
+    mean = s1 / n
+    centred = s2 - s1 * mean  # Σ(r - mean)²
+    if centred <= 1e-14 * s2:
+        return 0.0
+    return math.sqrt((n - 1.0) / centred) * mean
+
+
+@njit(cache=True, nogil=True)
+def _cscv_pairs(first, last, totals, pairs, best, in_sample, out_of_sample, rank):
+    """pbo_cscv's splits, a half and its complement at a time: each half's Sharpe ratio of every combination
+    (its sums read from the two groups' subset sums), the in-sample best of either (the first on a tie, as
+    np.argmax), and that one's Sharpe ratio and rank out of sample (1 the worst, ties averaged)."""
+    n_combinations = totals.shape[1]
+    own = np.empty(n_combinations)
+    other = np.empty(n_combinations)
+    for p in range(pairs.shape[0]):
+        split_own, split_other, mask_first, mask_last = pairs[p, 0], pairs[p, 1], pairs[p, 2], pairs[p, 3]
+        best_own, best_other = 0, 0
+        for j in range(n_combinations):
+            n = first[0, mask_first, j] + last[0, mask_last, j]
+            s1 = first[1, mask_first, j] + last[1, mask_last, j]
+            s2 = first[2, mask_first, j] + last[2, mask_last, j]
+            own[j] = _sharpe_of(n, s1, s2)
+            other[j] = _sharpe_of(totals[0, j] - n, totals[1, j] - s1, totals[2, j] - s2)
+            if own[j] > own[best_own]:
+                best_own = j
+            if other[j] > other[best_other]:
+                best_other = j
+        for split, chosen, chosen_from, ranked_in in (
+            (split_own, best_own, own, other),
+            (split_other, best_other, other, own),
+        ):
+            value = ranked_in[chosen]
+            below, equal = 0, 0
+            for j in range(n_combinations):  # without branches, so it vectorises
+                below += ranked_in[j] < value
+                equal += ranked_in[j] == value
+            best[split] = chosen
+            in_sample[split] = chosen_from[chosen]
+            out_of_sample[split] = value
+            rank[split] = below + (equal + 1) / 2.0
 
 
 def _least_squares(x: np.ndarray, y: np.ndarray) -> tuple[float | None, float | None]:
