@@ -2,7 +2,8 @@
 
 A fresh process pays once for what every quick test uses: importing TA-Lib and the flow machinery,
 loading the compiled simulation kernel from numba's on-disk cache (compiling it when the cache is cold)
-for the arrays bars are read into, building the node catalogue, and pyarrow's Parquet reader and writer.
+for the arrays bars are read into, building the node catalogue, and pyarrow's Parquet reader and writer;
+for sweeps, the sweep's return-sums kernel and the CSCV kernel of the overfitting figures.
 The worker does all of it at `worker_init` (quicktests.tasks), in its main process before the prefork pool
 forks its children, so every child, including one the pool replaces later, starts warm. A user's catalogue
 is built per user (their own templates join the system ones): those of the users who ran the latest tests
@@ -16,6 +17,7 @@ import logging
 import time
 from pathlib import Path
 
+import numpy as np
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import InMemoryStorage
@@ -24,12 +26,15 @@ from django.db import DatabaseError
 import engine
 from engine.backtest import run_backtest
 from engine.catalogue import system_catalogue
+from engine.overfitting import pbo_cscv
+from engine.sweep import run_sweep
 from engine.synthetic import generate_bars
 from marketdata.storage import bars_from_columns, bars_to_parquet, read_bars
 
 from .catalogue import quicktest_catalogue
 from .models import QuickTest
 from .results import trades_parquet
+from .sweeps import N_BLOCKS
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +54,10 @@ def quicktest_warm_up() -> float:
     bars = bars_from_columns(read_bars(storage, name))  # the arrays a dataset is read into: the kernel's types
     result = run_backtest(flow, bars, config=config, parameters=parameters, catalogue=system_catalogue())
     trades_parquet(result.to_dict()["trades"])
+    rows = run_sweep(
+        flow, bars, [parameters, parameters], config=config, catalogue=system_catalogue(), n_blocks=N_BLOCKS
+    )
+    pbo_cscv(np.asarray([row.blocks for row in rows], dtype=float))
     try:
         _build_recent_users_catalogues()
     except DatabaseError as exc:  # not migrated yet, or unreachable: the first test will say so itself

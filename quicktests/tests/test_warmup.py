@@ -1,4 +1,4 @@
-"""A worker warms up before its first quick test: the compiled kernel, TA-Lib, the catalogue, Parquet."""
+"""A worker warms up before its first quick test or sweep: the compiled kernels, TA-Lib, the catalogue, Parquet."""
 
 import json
 import os
@@ -25,17 +25,20 @@ logging.basicConfig(level=logging.INFO, stream=sys.stderr)
 from celery.signals import worker_init
 from strategy_builder.celery import app
 app.loader.import_default_modules()
-from engine import simulate
+from engine import overfitting, simulate, sweep
 from engine.catalogue import system_catalogue
-before = {"kernel": len(simulate._run.signatures), "catalogue": system_catalogue.cache_info().currsize}
+def loaded():
+    return {"kernel": len(simulate._run.signatures), "catalogue": system_catalogue.cache_info().currsize,
+            "sweep": len(sweep._return_sums.signatures), "cscv": len(overfitting._cscv_pairs.signatures)}
+before = loaded()
 worker_init.send(sender=None)
-after = {"kernel": len(simulate._run.signatures), "catalogue": system_catalogue.cache_info().currsize}
+after = loaded()
 print(json.dumps({"before": before, "after": after, "talib": "talib" in sys.modules,
                   "parquet": "pyarrow.parquet" in sys.modules}))
 """
 
 
-def test_worker_init_loads_the_compiled_kernel_and_the_catalogue_before_any_test(tmp_path):
+def test_worker_init_loads_the_compiled_kernels_and_the_catalogue_before_any_test(tmp_path):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "strategy_builder.settings", "DEBUG": "1"}
     env |= {"VAR_DIR": str(tmp_path / "var"), "CELERY_BROKER_URL": "filesystem://"}
     env.pop("DATABASE_URL", None)  # a new, unmigrated database: the warm-up must not stop the worker
@@ -46,8 +49,9 @@ def test_worker_init_loads_the_compiled_kernel_and_the_catalogue_before_any_test
 
     assert done.returncode == 0, done.stderr
     loaded = json.loads(done.stdout.strip().splitlines()[-1])
-    assert loaded["before"] == {"kernel": 0, "catalogue": 0}
+    assert loaded["before"] == {"kernel": 0, "catalogue": 0, "sweep": 0, "cscv": 0}
     assert loaded["after"]["kernel"] >= 1 and loaded["after"]["catalogue"] == 1
+    assert loaded["after"]["sweep"] >= 1 and loaded["after"]["cscv"] >= 1  # a sweep's chunk and its assembly
     assert loaded["talib"] and loaded["parquet"]
     assert "Warmed up for quick tests in" in done.stderr
     assert "could not read the node templates" in done.stderr
