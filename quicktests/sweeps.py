@@ -42,7 +42,7 @@ from django.utils import timezone
 from engine.backtest import run_signals, warm_up_bars
 from engine.bars import Bars
 from engine.errors import EngineError, Problem
-from engine.metrics import metrics_summary
+from engine.metrics import iso_utc_array, metrics_summary
 from engine.overfitting import (
     deflated_sharpe_of_best,
     overfitting_verdict,
@@ -421,6 +421,12 @@ def _walk_forward(quicktest: QuickTest, spec: SweepSpec, plan: SweepPlan, rows: 
     """Each fold's best in-sample combination and its figures in and out of sample; the stitched
     out-of-sample run of the chosen combinations and its metrics; the walk-forward efficiency."""
     objective = spec.objective
+    times = _bars(quicktest).timestamp
+
+    def window(start: int, stop: int) -> dict[str, Any]:
+        first, last = iso_utc_array(times[[start, stop - 1]])
+        return {"start_bar": start, "stop_bar": stop, "start": first, "end": last}
+
     folds, chosen = [], []
     for k, (is_start, is_stop, oos_start, oos_stop) in enumerate(plan.folds):
         in_window, out_window = 1 + 2 * k, 2 + 2 * k
@@ -434,8 +440,8 @@ def _walk_forward(quicktest: QuickTest, spec: SweepSpec, plan: SweepPlan, rows: 
         folds.append(
             {
                 "fold": k + 1,
-                "in_sample": {"start_bar": is_start, "stop_bar": is_stop},
-                "out_of_sample": {"start_bar": oos_start, "stop_bar": oos_stop},
+                "in_sample": window(is_start, is_stop),
+                "out_of_sample": window(oos_start, oos_stop),
                 "parameters": rows[best]["parameters"],
                 "in_sample_metrics": in_metrics,
                 "out_of_sample_metrics": out_metrics,

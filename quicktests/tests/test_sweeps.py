@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from engine.backtest import run_backtest, run_signals, warm_up_bars
 from engine.evaluate import evaluate
 from engine.flow import compile_flow
+from engine.metrics import iso_utc_array
 from engine.sweep import window_signals
 from engine.synthetic import generate_bars
 from marketdata.choices import Timeframe
@@ -184,11 +185,22 @@ def test_walk_forward_picks_each_folds_in_sample_best_and_stitches_the_out_of_sa
     walk_forward = detail["result"]["sweep"]["walk_forward"]
     bars = dataset_load_bars(dataset)
     folds = walk_forward["folds"]
-    assert [(f["in_sample"], f["out_of_sample"]) for f in folds] == [
+    assert [
+        (
+            (f["in_sample"]["start_bar"], f["in_sample"]["stop_bar"]),
+            (f["out_of_sample"]["start_bar"], f["out_of_sample"]["stop_bar"]),
+        )
+        for f in folds
+    ] == [
         # I = round(0.6 x 1000 / (2 x 0.4 + 0.6)) = 429 in-sample bars; the 571 after them in two windows.
-        ({"start_bar": 0, "stop_bar": 429}, {"start_bar": 429, "stop_bar": 714}),
-        ({"start_bar": 285, "stop_bar": 714}, {"start_bar": 714, "stop_bar": 1000}),
+        ((0, 429), (429, 714)),
+        ((285, 714), (714, 1000)),
     ]
+    # Each window's first and last bar's time, for the page.
+    first, last, oos_first = iso_utc_array(bars.timestamp[[0, 999, 714]])
+    assert (folds[0]["in_sample"]["start"], folds[1]["out_of_sample"]["end"]) == (first, last)
+    assert folds[1]["out_of_sample"]["start"] == oos_first
+    assert first.endswith("Z") and first < oos_first < last
     catalogue = quicktest_catalogue(trader)
 
     def window_metrics(combination, start, stop):
@@ -201,7 +213,9 @@ def test_walk_forward_picks_each_folds_in_sample_best_and_stitches_the_out_of_sa
 
     oos_equity = []
     for fold in folds:
-        (is_start, is_stop), (oos_start, oos_stop) = (tuple(fold[k].values()) for k in ("in_sample", "out_of_sample"))
+        (is_start, is_stop), (oos_start, oos_stop) = (
+            (fold[k]["start_bar"], fold[k]["stop_bar"]) for k in ("in_sample", "out_of_sample")
+        )
         in_sample = {tuple(c.values()): window_metrics(c, is_start, is_stop) for c in _grid_combinations()}
         best = max(in_sample, key=lambda key: in_sample[key]["sharpe_ratio"])
         assert tuple(fold["parameters"].values()) == best

@@ -198,6 +198,8 @@ def test_a_completed_sweep_shows_its_verdict_heatmap_table_and_folds_and_its_win
     first_fold = summary["walk_forward"]["folds"][0]
     chosen = ", ".join(f"{k} = {v}" for k, v in first_fold["parameters"].items())
     expect(folds.first).to_contain_text(chosen)
+    year = first_fold["out_of_sample"]["start"][:4]
+    expect(folds.first.get_by_test_id("fold-oos")).to_contain_text(re.compile(rf"{year}.* → .*{year}"))  # dates
     expect(page.get_by_test_id("oos-chart")).to_have_attribute(
         "data-points", str(len(summary["walk_forward"]["out_of_sample"]["equity_curve"]["time"]))
     )

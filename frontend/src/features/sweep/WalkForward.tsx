@@ -5,6 +5,7 @@ import { num, when } from "../../components/format";
 import { formatMetric, metricLabel } from "../../components/metrics";
 import { type Curve, combinationText, type SweepSummary, type WalkForward, type Window } from "./api";
 
+/** A window's first and last bars' times (sweeps stored before those were kept have the bar numbers only). */
 function windowText(window: Window): string {
   if (window.start && window.end) return `${when(window.start)} → ${when(window.end)}`;
   return `bars ${window.start_bar.toLocaleString()}–${(window.stop_bar - 1).toLocaleString()}`;
@@ -63,7 +64,7 @@ export function WalkForwardSection({
               <tr key={fold.fold} data-testid="fold-row">
                 <td>{fold.fold}</td>
                 <td>{windowText(fold.in_sample)}</td>
-                <td>{windowText(fold.out_of_sample)}</td>
+                <td data-testid="fold-oos">{windowText(fold.out_of_sample)}</td>
                 <td>{combinationText(fold.parameters)}</td>
                 <td className="numeric">{formatMetric(metric, fold.in_sample_metrics[metric])}</td>
                 <td className="numeric">{formatMetric(metric, fold.out_of_sample_metrics[metric])}</td>
