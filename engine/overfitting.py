@@ -24,6 +24,7 @@ not import it.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Sequence
@@ -295,16 +296,8 @@ def pbo_cscv(blocks: np.ndarray, *, S: int | None = None) -> PBOResult:
     # other's out-of-sample set): they are evaluated together, every Sharpe ratio computed once.
     group = S // 2
     first, last = _subset_sums(blocks[:, :group]), _subset_sums(blocks[:, group:])
-    halves = list(itertools.combinations(range(S), group))
-    n_splits = len(halves)
-    index = {half: k for k, half in enumerate(halves)}
-    pairs = []
-    for k, half in enumerate(halves[: n_splits // 2]):  # the halves holding block 0 come first
-        complement = tuple(sorted(set(range(S)) - set(half)))
-        mask_first = sum(1 << b for b in half if b < group)
-        mask_last = sum(1 << (b - group) for b in half if b >= group)
-        pairs.append((k, index[complement], mask_first, mask_last))
-    pair_array = np.array(pairs, dtype=np.int64)
+    pair_array = _split_pairs(S)
+    n_splits = 2 * len(pair_array)
     totals = np.ascontiguousarray(blocks.sum(axis=1).T)  # (3, N)
 
     best = np.empty(n_splits, dtype=np.int64)
@@ -360,6 +353,26 @@ def _subset_sums(group: np.ndarray) -> np.ndarray:
     return sums
 
 
+@functools.cache
+def _split_pairs(S: int) -> np.ndarray:
+    """pbo_cscv's splits of S blocks as pairs of a half and its complement, one row per pair: the half's
+    split number, its complement's, and the half's blocks among the first S/2 and among the last S/2 as
+    bit masks. Splits are numbered in the order of itertools.combinations(range(S), S/2); the halves
+    holding block 0 come first, so the first C(S, S/2) / 2 of them and their complements are every split."""
+    group = S // 2
+    halves = list(itertools.combinations(range(S), group))
+    index = {half: k for k, half in enumerate(halves)}
+    pairs = []
+    for k, half in enumerate(halves[: len(halves) // 2]):
+        complement = tuple(sorted(set(range(S)) - set(half)))
+        mask_first = sum(1 << b for b in half if b < group)
+        mask_last = sum(1 << (b - group) for b in half if b >= group)
+        pairs.append((k, index[complement], mask_first, mask_last))
+    array = np.array(pairs, dtype=np.int64)
+    array.flags.writeable = False
+    return array
+
+
 @njit(cache=True, nogil=True)
 def _sharpe_of(n: float, s1: float, s2: float) -> float:
     """Per-bar Sharpe ratio (ddof=1) from n, Σr, Σr²; 0 where the returns do not vary."""
@@ -371,38 +384,57 @@ def _sharpe_of(n: float, s1: float, s2: float) -> float:
 
 
 @njit(cache=True, nogil=True)
+def _squared_sharpe_parts(n: float, s1: float, s2: float) -> tuple[float, float]:
+    """The signed square of the Sharpe ratio from n, Σr, Σr², as a numerator and a positive denominator:
+    SR |SR| = Σr |Σr| (n - 1) / (n (n Σr² - (Σr)²)); 0 / 1 where the returns do not vary (as _sharpe_of).
+    It orders combinations as their Sharpe ratios do, and comparing a / b with c / d as a d with c b
+    needs no division or square root (the split loop's cost)."""
+    spread = n * s2 - s1 * s1  # n Σ(r - mean)²
+    if spread <= 1e-14 * n * s2:
+        return 0.0, 1.0
+    return s1 * abs(s1) * (n - 1.0), n * spread
+
+
+@njit(cache=True, nogil=True)
 def _cscv_pairs(first, last, totals, pairs, best, in_sample, out_of_sample, rank):
-    """pbo_cscv's splits, a half and its complement at a time: each half's Sharpe ratio of every combination
-    (its sums read from the two groups' subset sums), the in-sample best of either (the first on a tie, as
-    np.argmax), and that one's Sharpe ratio and rank out of sample (1 the worst, ties averaged)."""
+    """pbo_cscv's splits, a half and its complement at a time: every combination's Sharpe ratio on either
+    half, as _squared_sharpe_parts (the sums read from the two groups' subset sums); the in-sample best of
+    either half (the first on a tie, as np.argmax), its rank out of sample (1 the worst, ties averaged) and
+    its two Sharpe ratios."""
     n_combinations = totals.shape[1]
-    own = np.empty(n_combinations)
-    other = np.empty(n_combinations)
+    own_num, own_den = np.empty(n_combinations), np.empty(n_combinations)
+    other_num, other_den = np.empty(n_combinations), np.empty(n_combinations)
     for p in range(pairs.shape[0]):
         split_own, split_other, mask_first, mask_last = pairs[p, 0], pairs[p, 1], pairs[p, 2], pairs[p, 3]
-        best_own, best_other = 0, 0
         for j in range(n_combinations):
             n = first[0, mask_first, j] + last[0, mask_last, j]
             s1 = first[1, mask_first, j] + last[1, mask_last, j]
             s2 = first[2, mask_first, j] + last[2, mask_last, j]
-            own[j] = _sharpe_of(n, s1, s2)
-            other[j] = _sharpe_of(totals[0, j] - n, totals[1, j] - s1, totals[2, j] - s2)
-            if own[j] > own[best_own]:
+            own_num[j], own_den[j] = _squared_sharpe_parts(n, s1, s2)
+            other_num[j], other_den[j] = _squared_sharpe_parts(totals[0, j] - n, totals[1, j] - s1, totals[2, j] - s2)
+        best_own, best_other = 0, 0
+        for j in range(n_combinations):
+            if own_num[j] * own_den[best_own] > own_num[best_own] * own_den[j]:
                 best_own = j
-            if other[j] > other[best_other]:
+            if other_num[j] * other_den[best_other] > other_num[best_other] * other_den[j]:
                 best_other = j
-        for split, chosen, chosen_from, ranked_in in (
-            (split_own, best_own, own, other),
-            (split_other, best_other, other, own),
-        ):
-            value = ranked_in[chosen]
+        for split, chosen, is_own in ((split_own, best_own, True), (split_other, best_other, False)):
+            ranked_num, ranked_den = (other_num, other_den) if is_own else (own_num, own_den)
+            value_num, value_den = ranked_num[chosen], ranked_den[chosen]
             below, equal = 0, 0
             for j in range(n_combinations):  # without branches, so it vectorises
-                below += ranked_in[j] < value
-                equal += ranked_in[j] == value
+                left, right = ranked_num[j] * value_den, value_num * ranked_den[j]
+                below += left < right
+                equal += left == right
+            n = first[0, mask_first, chosen] + last[0, mask_last, chosen]
+            s1 = first[1, mask_first, chosen] + last[1, mask_last, chosen]
+            s2 = first[2, mask_first, chosen] + last[2, mask_last, chosen]
+            sharpe_own = _sharpe_of(n, s1, s2)
+            sharpe_other = _sharpe_of(totals[0, chosen] - n, totals[1, chosen] - s1, totals[2, chosen] - s2)
             best[split] = chosen
-            in_sample[split] = chosen_from[chosen]
-            out_of_sample[split] = value
+            in_sample[split], out_of_sample[split] = (
+                (sharpe_own, sharpe_other) if is_own else (sharpe_other, sharpe_own)
+            )
             rank[split] = below + (equal + 1) / 2.0
 
 
