@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from engine.bars import Bars, read_csv
+from engine.bars import COLUMNS, Bars, read_csv
 from engine.errors import DataError, Problem
 from strategy_builder.models import new_id
 
@@ -93,8 +93,18 @@ def dataset_delete(*, dataset: Dataset, actor: str | None = None) -> None:
     dataset.soft_delete(by=actor)
 
 
-def dataset_load_bars(dataset: Dataset, *, start: datetime | None = None, end: datetime | None = None) -> Bars:
-    """The dataset's bars with timestamps in [start, end] (either bound optional)."""
+def dataset_load_bars(
+    dataset: Dataset, *, start: datetime | None = None, end: datetime | None = None, cached: bool = False
+) -> Bars:
+    """The dataset's bars with timestamps in [start, end] (either bound optional), in arrays of their own.
+    `cached`: copied from this process's cache of the file (selectors.dataset_cached_bars) rather than read
+    from the file, for work that reads the same dataset again and again (a sweep's chunks)."""
+    if cached:
+        from .selectors import dataset_cached_bars
+
+        whole = dataset_cached_bars(dataset)
+        lo, hi = _bounds(whole.timestamp, start, end)
+        return Bars(*(getattr(whole, name)[lo:hi].copy() for name in COLUMNS))
     bars = bars_from_columns(read_bars(default_storage, dataset.file.name))
     lo, hi = _bounds(bars.timestamp, start, end)
     return bars if (lo, hi) == (0, len(bars)) else bars.slice(lo, hi)

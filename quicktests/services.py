@@ -324,8 +324,9 @@ def _backtest(quicktest: QuickTest):
     )
 
 
-def quicktest_bars(quicktest: QuickTest):
-    """The bars a test runs on: its dataset (the owner's or a shared one) between its start and end."""
+def quicktest_bars(quicktest: QuickTest, *, cached: bool = False):
+    """The bars a test runs on: its dataset (the owner's or a shared one) between its start and end
+    (`cached`: as dataset_load_bars has it)."""
     config = quicktest.test_config
     dataset = Dataset.objects.filter(
         Q(user_id=quicktest.user_id) | Q(user_id__isnull=True), pk=config["dataset"]
@@ -338,7 +339,7 @@ def quicktest_bars(quicktest: QuickTest):
                 field="test_config.dataset",
             )
         )
-    return dataset_load_bars(dataset, start=_moment(config["start"]), end=_moment(config["end"]))
+    return dataset_load_bars(dataset, start=_moment(config["start"]), end=_moment(config["end"]), cached=cached)
 
 
 def backtest_config(test_config: Mapping[str, Any]):

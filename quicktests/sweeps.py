@@ -325,7 +325,8 @@ def _table_metrics(spec: SweepSpec) -> tuple[str, ...]:
 
 
 def _bars(quicktest: QuickTest) -> Bars:
-    return quicktest_bars(quicktest)
+    """The sweep's bars; every chunk of it reads them, so from the process's cache of the dataset's file."""
+    return quicktest_bars(quicktest, cached=True)
 
 
 def sweep_folds(spec: SweepSpec, n_bars: int) -> list[tuple[int, int, int, int]]:

@@ -78,6 +78,24 @@ def test_loading_a_date_range_returns_only_bars_inside_it_inclusive():
 
 
 @pytest.mark.parametrize(
+    ("start", "end"),
+    [(None, None), (datetime(2020, 1, 1, 0, 10, tzinfo=UTC), datetime(2020, 1, 1, 0, 19, tzinfo=UTC))],
+)
+def test_loading_from_the_cache_gives_the_same_bars_in_arrays_of_their_own(start, end):
+    dataset = DatasetFactory(bar_count=100)
+    read = dataset_load_bars(dataset, start=start, end=end)
+
+    first = dataset_load_bars(dataset, start=start, end=end, cached=True)
+    first.close[0] = -1.0  # the caller's to change: the cache and the next caller do not see it
+    second = dataset_load_bars(dataset, start=start, end=end, cached=True)
+
+    for column in ("timestamp", "open", "high", "low", "close", "volume"):
+        np.testing.assert_array_equal(getattr(second, column), getattr(read, column))
+    assert first.close[0] == -1.0 and second.close[0] == read.close[0]
+    assert all(getattr(second, column).flags.writeable for column in ("timestamp", "close"))
+
+
+@pytest.mark.parametrize(
     ("csv", "line", "field"),
     [
         (b"timestamp,open,high,low,close\n2024-01-02,1,2,0.5,1.5\n", 1, "volume"),
