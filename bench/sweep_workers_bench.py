@@ -1,16 +1,20 @@
 """A parameter sweep of 1,000 combinations spread over one and then two real Celery workers (Redis, MariaDB).
 
-    .venv/bin/python bench/sweep_workers_bench.py [--workers 1,2] [--bars 100000] [--chunk-size 50]
+    .venv/bin/python bench/sweep_workers_bench.py [--workers 1,2] [--bars 100000] [--chunk-size 50] [--repeat 5]
         [--database-url mysql://root@127.0.0.1:3306/sb_sweep_bench] [--broker-url redis://127.0.0.1:6379/5]
 
 The reference strategy (engine/examples) swept over fast SMA 5-50 (step 5), slow SMA 20-200 (step 20) and
-RSI period 5-50 (step 5): 10 x 10 x 10 = 1,000 combinations on --bars generated 1-minute bars. For each
-worker count it starts that many `celery -A strategy_builder worker --concurrency 1` (the production prefork
-pool, one child each) on one Redis queue, posts the sweep through the API (POST /api/v1/quick-tests/) and
-times POST -> COMPLETED (the row polled every 50 ms), then stops the workers. It prints each wall time, the
-speed-up from one worker to two against its target (>= 1.8x), the best combination of each run (they must
-be the same), and the load average before and after: on a machine with fewer free cores than workers the
-speed-up cannot show.
+RSI period 5-50 (step 5): 10 x 10 x 10 = 1,000 combinations on --bars generated 1-minute bars. It starts as
+many `celery -A strategy_builder worker --concurrency 1` (the production prefork pool, one child each) on one
+Redis queue as the largest worker count, and runs an untimed warm-up sweep of 200 combinations on them (4
+chunks of 50: workers stay up between sweeps in use, and a pool child's first chunks after its start are
+slower). Then, --repeat rounds, each worker count in turn: the workers beyond the count stop consuming the
+queue (Celery's cancel_consumer; add_consumer brings them back), the sweep is posted through the API (POST
+/api/v1/quick-tests/) and timed from the POST to its result stored (the row's completed_at). Taking turns,
+the counts see the same machine: on shared cores its speed drifts from one minute to the next. It prints
+each wall time and their median, the chunks each worker ran, the speed-up from one worker to two (of the
+medians, and round by round) against its target (>= 1.8x), the best combination of every run (they must be
+the same), and the load average: on a machine with fewer free cores than workers the speed-up cannot show.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -34,7 +39,14 @@ from mariadb import recreate_database  # noqa: E402  (bench/ is the script's fol
 
 TARGET_SPEED_UP = 1.8
 TERMINAL = {"COMPLETED", "FAILED", "CANCELLED"}
-WARM_UP_SWEEP = {"parameters": {"fast": {"values": [5, 10]}, "slow": {"values": [20, 40]}}}
+# 200 combinations: with chunks of 50, every one of up to 4 workers gets one.
+WARM_UP_SWEEP = {
+    "parameters": {
+        "fast": {"start": 5, "stop": 50, "step": 5},
+        "slow": {"start": 20, "stop": 200, "step": 20},
+        "rsi_period": {"values": [7, 9]},
+    }
+}
 SWEEP = {
     "parameters": {
         "fast": {"start": 5, "stop": 50, "step": 5},
@@ -49,6 +61,7 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts, e.g. 1,2")
     parser.add_argument("--bars", type=int, default=100_000)
     parser.add_argument("--chunk-size", type=int, default=50)
+    parser.add_argument("--repeat", type=int, default=5, help="timed sweeps per worker count; their median counts")
     parser.add_argument("--database-url", default="mysql://root@127.0.0.1:3306/sb_sweep_bench")
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/5")
     args = parser.parse_args()
@@ -113,7 +126,7 @@ def _run(args: argparse.Namespace, counts: list[int], workdir: Path) -> None:
     )
 
     def sweep_on(workers: list[subprocess.Popen], payload: dict) -> tuple[float, dict]:
-        started = time.perf_counter()
+        started = time.time()
         response = client.post("/api/v1/quick-tests/", payload, content_type="application/json")
         if response.status_code != 202:
             raise SystemExit(f"POST answered {response.status_code}: {response.content.decode()}")
@@ -123,55 +136,90 @@ def _run(args: argparse.Namespace, counts: list[int], workdir: Path) -> None:
             if any(worker.poll() is not None for worker in workers):
                 raise SystemExit("A worker died.")
             time.sleep(0.05)
-        wall = time.perf_counter() - started
+        # Till the finishing task stored the result (its completed_at; the same clock): not till the poll saw it.
+        wall = QuickTest.all_objects.get(pk=quicktest_id).completed_at.timestamp() - started
         detail = client.get(f"/api/v1/quick-tests/{quicktest_id}/").json()
         if detail["status"] != "COMPLETED":
             raise SystemExit(f"The sweep ended {detail['status']}: {detail['error_message']}")
         return wall, detail["result"]["sweep"]
 
-    # Untimed: the sweep kernels' first run compiles them into numba's on-disk cache, which every later
-    # worker process then loads (a worker's own warm-up covers single backtests only).
-    warm_up = {**body, "test_config": {**body["test_config"], "sweep": WARM_UP_SWEEP}}
-    workers = [_start_worker(workdir, "warm-up")]
-    try:
-        seconds, _ = sweep_on(workers, warm_up)
-        print(f"warm-up sweep (4 combinations, untimed: fills numba's compile cache): {seconds:.1f} s")
-    finally:
-        workers[0].terminate()
-        workers[0].wait(timeout=60)
+    # Every worker is started once and stays up; a run on fewer of them has the others stop consuming the
+    # queue (Celery's cancel_consumer). The worker counts take turns, round after round, so that a machine
+    # whose speed drifts (other work on shared cores) slows each count alike.
+    from strategy_builder.celery import app
 
-    walls, bests = {}, {}
+    queue = app.conf.task_default_queue
+    names = [f"bench-{i}" for i in range(max(counts))]
+    hostnames = [f"{name}@{socket.gethostname()}" for name in names]
+    logs = [workdir / f"{name}.log" for name in names]
+
+    def use(count: int) -> None:
+        for i, hostname in enumerate(hostnames):
+            command = app.control.add_consumer if i < count else app.control.cancel_consumer
+            if not command(queue, destination=[hostname], reply=True, timeout=5):
+                raise SystemExit(f"{hostname} did not answer {command.__name__}.")
+
+    workers = [_start_worker(workdir, name) for name in names]
+    try:
+        # Untimed: the first sweep after the workers start fills numba's on-disk compile cache on a new
+        # machine, and each pool child's first chunks pay for what the child loads on first use.
+        use(len(names))
+        cold, _ = sweep_on(workers, {**body, "test_config": {**body["test_config"], "sweep": WARM_UP_SWEEP}})
+        warm_up = [_chunk_seconds(log) for log in logs]
+        print(f"untimed warm-up sweep, 200 combinations on the {len(names)} workers just started: {cold:.1f} s")
+        _print_chunks("    its chunks", warm_up)
+
+        walls: dict[int, list[float]] = {count: [] for count in counts}
+        chunks: dict[int, list[list[float]]] = {count: [[] for _ in names] for count in counts}
+        bests: list[str] = []
+        for _ in range(args.repeat):
+            for count in counts:
+                use(count)
+                before = [len(_chunk_seconds(log)) for log in logs]
+                wall, sweep = sweep_on(workers, body)
+                walls[count].append(wall)
+                for i, log in enumerate(logs):
+                    chunks[count][i] += _chunk_seconds(log)[before[i] :]
+                bests.append(json.dumps(sweep["best"]["parameters"], sort_keys=True))
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=60)
+
+    medians = {count: statistics.median(runs) for count, runs in walls.items()}
     for count in counts:
-        workers = [_start_worker(workdir, f"bench{count}-{i}") for i in range(count)]
-        try:
-            walls[count], sweep = sweep_on(workers, body)
-            bests[count] = sweep["best"]["parameters"]
-            print(
-                f"{count} worker{'s' if count > 1 else ''}: {walls[count]:7.1f} s for {sweep['combinations']:,} "
-                f"combinations ({sweep['combinations'] / walls[count]:.1f}/s); best {bests[count]}; "
-                f"load average {_load()}"
-            )
-            busy = [_chunk_seconds(workdir / f"bench{count}-{i}.log") for i in range(count)]
-            print(
-                "    chunks run per worker, the seconds they took, the first one's and the median: "
-                + ", ".join(
-                    f"{len(times)} in {sum(times):.1f} s (first {times[0]:.2f}, median {statistics.median(times):.2f})"
-                    for times in busy
-                    if times
-                )
-            )
-        finally:
-            for worker in workers:
-                worker.terminate()
-            for worker in workers:
-                worker.wait(timeout=60)
-    if 1 in walls and 2 in walls:
-        speed_up = walls[1] / walls[2]
+        print(
+            f"{count} worker{'s' if count > 1 else ''}: {medians[count]:7.2f} s for {sweep['combinations']:,} "
+            f"combinations ({sweep['combinations'] / medians[count]:.1f}/s), the median of "
+            f"{', '.join(f'{wall:.2f}' for wall in walls[count])} s"
+        )
+        _print_chunks(f"    {args.repeat} sweeps' chunks", chunks[count])
+    if 1 in medians and 2 in medians:
+        speed_up = medians[1] / medians[2]
         verdict = "OK" if speed_up >= TARGET_SPEED_UP else "MISSED"
-        print(f"speed-up from 1 to 2 workers: {speed_up:.2f}x   target >= {TARGET_SPEED_UP}x {verdict}")
-    same = len({json.dumps(best, sort_keys=True) for best in bests.values()}) == 1
-    print(f"best combination the same in every run: {'yes' if same else 'NO'}")
+        rounds = sorted(one / two for one, two in zip(walls[1], walls[2], strict=True))
+        print(
+            f"speed-up from 1 to 2 workers: {speed_up:.2f}x   target >= {TARGET_SPEED_UP}x {verdict}"
+            f"   (round by round: {', '.join(f'{ratio:.2f}' for ratio in rounds)})"
+        )
+    found = sorted(set(bests))
+    print(
+        f"best combination the same in every run: {'yes, ' + found[0] if len(found) == 1 else 'NO: ' + ', '.join(found)}"
+    )
     print(f"load average at the end {_load()} (other work on the cores inflates every figure)")
+
+
+def _print_chunks(which: str, per_worker: list[list[float]]) -> None:
+    print(
+        f"{which}, per worker: how many, the seconds they took, the first one's and the median: "
+        + ", ".join(
+            f"{len(times)} in {sum(times):.1f} s (first {times[0]:.2f}, median {statistics.median(times):.2f})"
+            if times
+            else "none"
+            for times in per_worker
+        )
+    )
 
 
 def _start_worker(workdir: Path, name: str) -> subprocess.Popen:
