@@ -136,6 +136,8 @@ def test_the_trade_list_sorts_and_filters(page: Page, live_server, trader, compl
     page.get_by_label("Exit reason").select_option(reason)
     count = sum(1 for t in completed_trades(completed) if t["exit_reason"] == reason)
     expect(page.get_by_text(f"{count} of {len(completed_trades(completed))} trades")).to_be_visible()
+    # The reason in words, in the list as in the chart's legend (the CSV keeps the code).
+    expect(page.get_by_test_id("trade-row").first.locator("td").last).to_have_text(reason.replace("_", " "))
 
 
 def test_export_csv_downloads_the_trades_the_list_shows_sorted_and_filtered(page: Page, live_server, trader, completed):

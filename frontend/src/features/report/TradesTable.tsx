@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from "react";
 import { duration, money, num, pct, when } from "../../components/format";
 import { Pager } from "../../components/Pager";
 import type { Trade } from "./api";
+import { reasonText } from "./ChartLegend";
 
 type Key = keyof Trade;
 const COLUMNS: { key: Key; label: string; render: (t: Trade) => string; numeric?: boolean }[] = [
@@ -15,7 +16,7 @@ const COLUMNS: { key: Key; label: string; render: (t: Trade) => string; numeric?
   { key: "return_pct", label: "Return", render: (t) => pct(t.return_pct), numeric: true },
   { key: "commission", label: "Commission", render: (t) => money(t.commission), numeric: true },
   { key: "duration_seconds", label: "Duration", render: (t) => duration(t.duration_seconds), numeric: true },
-  { key: "exit_reason", label: "Exit reason", render: (t) => t.exit_reason },
+  { key: "exit_reason", label: "Exit reason", render: (t) => reasonText(t.exit_reason) },
 ];
 const PAGE = 50;
 
@@ -95,7 +96,7 @@ export function TradesTable({ trades, total, onPick, filename }: Props) {
             <option value="">all</option>
             {reasons.map((r) => (
               <option key={r} value={r}>
-                {r}
+                {reasonText(r)}
               </option>
             ))}
           </select>
