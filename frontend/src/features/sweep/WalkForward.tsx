@@ -5,10 +5,16 @@ import { num, when } from "../../components/format";
 import { formatMetric, metricLabel } from "../../components/metrics";
 import { type Curve, combinationText, type SweepSummary, type WalkForward, type Window } from "./api";
 
-/** A window's first and last bars' times (sweeps stored before those were kept have the bar numbers only). */
-function windowText(window: Window): string {
-  if (window.start && window.end) return `${when(window.start)} → ${when(window.end)}`;
-  return `bars ${window.start_bar.toLocaleString()}–${(window.stop_bar - 1).toLocaleString()}`;
+/** A window's first and last bars' times (sweeps stored before those were kept have the bar numbers only),
+ * each kept on one line: on a narrow screen the two stack. */
+function WindowCell({ window, testId }: { window: Window; testId?: string }) {
+  const bars = `bars ${window.start_bar.toLocaleString()}–${(window.stop_bar - 1).toLocaleString()}`;
+  if (!window.start || !window.end) return <td data-testid={testId}>{bars}</td>;
+  return (
+    <td className="fold-window" data-testid={testId} title={bars}>
+      <span>{when(window.start)} →</span> <span>{when(window.end)}</span>
+    </td>
+  );
 }
 
 /** Each fold's in-sample choice and how it did on the bars after; the out-of-sample runs stitched together. */
@@ -63,8 +69,8 @@ export function WalkForwardSection({
             {walkForward.folds.map((fold, k) => (
               <tr key={fold.fold} data-testid="fold-row">
                 <td>{fold.fold}</td>
-                <td>{windowText(fold.in_sample)}</td>
-                <td data-testid="fold-oos">{windowText(fold.out_of_sample)}</td>
+                <WindowCell window={fold.in_sample} />
+                <WindowCell window={fold.out_of_sample} testId="fold-oos" />
                 <td>{combinationText(fold.parameters)}</td>
                 <td className="numeric">{formatMetric(metric, fold.in_sample_metrics[metric])}</td>
                 <td className="numeric">{formatMetric(metric, fold.out_of_sample_metrics[metric])}</td>
