@@ -19,6 +19,7 @@ from engine.errors import DataError, Problem
 from strategy_builder.models import new_id
 
 from .models import Dataset
+from .selectors import dataset_cached_bars
 from .storage import bars_from_columns, bars_to_parquet, read_bars
 
 logger = logging.getLogger(__name__)
@@ -100,8 +101,6 @@ def dataset_load_bars(
     `cached`: copied from this process's cache of the file (selectors.dataset_cached_bars) rather than read
     from the file, for work that reads the same dataset again and again (a sweep's chunks)."""
     if cached:
-        from .selectors import dataset_cached_bars
-
         whole = dataset_cached_bars(dataset)
         lo, hi = _bounds(whole.timestamp, start, end)
         return Bars(*(getattr(whole, name)[lo:hi].copy() for name in COLUMNS))
