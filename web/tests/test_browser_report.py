@@ -16,21 +16,26 @@ from web.tests.test_browser_editor import REFERENCE, REFERENCE_PARAMS, _strategy
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("browser_env")]
 
 
-@pytest.fixture
-def completed(trader, monkeypatch):
-    """A quick test of the reference strategy run to COMPLETED through the API (eagerly, in process)."""
+def _run_eagerly(trader, monkeypatch, flow: dict, *, name: str, bar_count: int) -> QuickTest:
+    """A quick test of `flow` on a new dataset, posted through the API and run eagerly, in process."""
     from rest_framework.test import APIClient
 
     monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
-    dataset = DatasetFactory(name="Minute bars", bar_count=3000)
-    strategy = _strategy(trader, REFERENCE, REFERENCE_PARAMS)
+    dataset = DatasetFactory(name=name, bar_count=bar_count)
+    strategy = _strategy(trader, flow, REFERENCE_PARAMS)
     client = APIClient()
     client.force_authenticate(trader)
     answer = client.post(
         "/api/v1/quick-tests/", {"instance": strategy.pk, "test_config": {"dataset": dataset.pk}}, format="json"
     )
     assert answer.status_code == 202, answer.content
-    test = QuickTest.objects.get(pk=answer.json()["id"])
+    return QuickTest.objects.get(pk=answer.json()["id"])
+
+
+@pytest.fixture
+def completed(trader, monkeypatch):
+    """A quick test of the reference strategy run to COMPLETED through the API (eagerly, in process)."""
+    test = _run_eagerly(trader, monkeypatch, REFERENCE, name="Minute bars", bar_count=3000)
     assert test.status == "COMPLETED", test.error_message
     return test
 
@@ -88,17 +93,7 @@ def test_the_report_of_a_completed_test_reads_at_a_glance_and_a_trade_row_zooms_
 
 def test_trade_markers_sit_on_the_bars_the_trades_entered_and_exited(page: Page, live_server, trader, monkeypatch):
     """With fewer bars than candles the chart draws the bars themselves: each marker is at its fill's bar."""
-    from rest_framework.test import APIClient
-
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
-    dataset = DatasetFactory(name="Few bars", bar_count=1200)
-    strategy = _strategy(trader, REFERENCE, REFERENCE_PARAMS)
-    client = APIClient()
-    client.force_authenticate(trader)
-    answer = client.post(
-        "/api/v1/quick-tests/", {"instance": strategy.pk, "test_config": {"dataset": dataset.pk}}, format="json"
-    )
-    test = QuickTest.objects.get(pk=answer.json()["id"])
+    test = _run_eagerly(trader, monkeypatch, REFERENCE, name="Few bars", bar_count=1200)
     first_two = sorted(completed_trades(test), key=lambda t: t["entry_time"])[:2]
     assert len(first_two) == 2
     sign_in(page, live_server, trader)
@@ -255,17 +250,7 @@ STOPPED = {
 @pytest.fixture
 def stopped(trader, monkeypatch):
     """A completed test of the reference strategy with a 0.2 % stop loss, on 1,200 bars (each drawn as a candle)."""
-    from rest_framework.test import APIClient
-
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
-    dataset = DatasetFactory(name="Few bars", bar_count=1200)
-    strategy = _strategy(trader, STOPPED, REFERENCE_PARAMS)
-    client = APIClient()
-    client.force_authenticate(trader)
-    answer = client.post(
-        "/api/v1/quick-tests/", {"instance": strategy.pk, "test_config": {"dataset": dataset.pk}}, format="json"
-    )
-    test = QuickTest.objects.get(pk=answer.json()["id"])
+    test = _run_eagerly(trader, monkeypatch, STOPPED, name="Few bars", bar_count=1200)
     assert test.status == "COMPLETED", test.error_message
     return test
 
